@@ -1,0 +1,36 @@
+# Two entry points: `make serve` for authors, `make test` for CI. Both set up .venv first.
+VENV := .venv
+BIN := $(VENV)/bin
+KATEX_VERSION := 0.19.1
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve test build vendor-katex clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
+	touch $@
+
+serve: $(BIN)/.installed
+	$(BIN)/mkdocs serve
+
+# The strict build runs inside the suite (tests/test_site.py); pytest exit 5 means "no tests collected".
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest --codeblocks; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+build: $(BIN)/.installed
+	$(BIN)/mkdocs build --strict --site-dir site
+
+# Refresh the vendored KaTeX (math typesetting without a CDN) from the npm registry.
+vendor-katex:
+	rm -rf /tmp/katex-vendor && mkdir -p /tmp/katex-vendor
+	cd /tmp/katex-vendor && npm pack katex@$(KATEX_VERSION) && tar xzf katex-$(KATEX_VERSION).tgz
+	rm -rf docs/assets/vendor/katex && mkdir -p docs/assets/vendor/katex/fonts
+	cp /tmp/katex-vendor/package/dist/katex.min.js /tmp/katex-vendor/package/dist/katex.min.css \
+	   /tmp/katex-vendor/package/dist/contrib/auto-render.min.js /tmp/katex-vendor/package/LICENSE \
+	   docs/assets/vendor/katex/
+	cp /tmp/katex-vendor/package/dist/fonts/*.woff2 docs/assets/vendor/katex/fonts/
+
+clean:
+	rm -rf site .cache test-output

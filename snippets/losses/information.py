@@ -1,0 +1,16 @@
+"""Self-information and entropy written out by hand, independent of torch.distributions."""
+
+import math
+
+import torch
+
+
+def self_information(p: torch.Tensor, base: float = math.e) -> torch.Tensor:
+    """I(x) = -log p(x): how surprising an outcome of probability p is."""
+    return -torch.log(p) / math.log(base)
+
+
+def entropy(probs: torch.Tensor, base: float = math.e) -> torch.Tensor:
+    """H(P) = -sum p log p over the last dimension, taking 0 * log 0 = 0."""
+    # xlogy(0, 0) is 0 by definition, where 0 * log(0) would be 0 * -inf = nan.
+    return -torch.special.xlogy(probs, probs).sum(dim=-1) / math.log(base)

@@ -1,0 +1,113 @@
+"""The built site: strict, offline, free of tracebacks, and the same on every build."""
+
+from __future__ import annotations
+
+import filecmp
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.sitebuild import ROOT, mkdocs_build
+
+# Files that embed the build date; everything else must be byte-identical between builds.
+DATED_FILES = {"sitemap.xml", "sitemap.xml.gz"}
+
+
+def test_the_strict_build_succeeds(site_build):
+    result, _ = site_build
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+class ResourceReferences(HTMLParser):
+    """Every URL the browser would fetch by itself, without the reader clicking a link."""
+
+    LOADING = {
+        "script": ["src"], "img": ["src", "srcset"], "source": ["src", "srcset"], "iframe": ["src"],
+        "audio": ["src"], "video": ["src", "poster"], "embed": ["src"], "object": ["data"],
+        "input": ["src"], "track": ["src"], "image": ["href", "xlink:href"], "use": ["href", "xlink:href"],
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "link" and attributes.get("rel") not in {"canonical", "alternate", "author", "license"}:
+            self.urls.append(attributes.get("href") or "")
+        for name in self.LOADING.get(tag, []):
+            for url in re.split(r",\s*", attributes.get(name) or ""):
+                self.urls.append(url.split(" ")[0])
+        self.urls.extend(css_urls(attributes.get("style") or ""))
+
+    def handle_data(self, data):
+        self.urls.extend(css_urls(data) if "url(" in data or "@import" in data else [])
+
+
+def css_urls(css: str) -> list[str]:
+    return re.findall(r"""url\(\s*['"]?([^'")]+)""", css) + re.findall(r"""@import\s+['"]([^'"]+)""", css)
+
+
+def is_external(url: str) -> bool:
+    parsed = urlparse(url.strip())
+    return bool(parsed.netloc) or parsed.scheme not in {"", "data"}
+
+
+def test_no_page_or_stylesheet_loads_anything_from_another_host(site):
+    offenders = []
+    for page in html_pages(site):
+        parser = ResourceReferences()
+        parser.feed(page.read_text(encoding="utf-8"))
+        offenders += [f"{page.relative_to(site)}: {url}" for url in parser.urls if is_external(url)]
+    for stylesheet in site.rglob("*.css"):
+        offenders += [f"{stylesheet.relative_to(site)}: {url}" for url in css_urls(stylesheet.read_text()) if is_external(url)]
+    assert not offenders, "external resources:\n" + "\n".join(offenders)
+
+
+def test_the_offline_scan_catches_external_resources():
+    parser = ResourceReferences()
+    parser.feed(
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css"><script src="//cdn.example/x.js"></script>'
+        '<a href="https://arxiv.org/abs/1502.01852">a citation is fine</a><div style="background:url(http://x/y.png)"></div>'
+    )
+    assert [url for url in parser.urls if is_external(url)] == [
+        "https://fonts.googleapis.com/css", "//cdn.example/x.js", "http://x/y.png"
+    ]
+
+
+def test_vendored_katex_has_every_font_its_stylesheet_names_first():
+    katex = ROOT / "docs/assets/vendor/katex"
+    woff2 = [url for url in css_urls((katex / "katex.min.css").read_text()) if url.endswith(".woff2")]
+    assert woff2 and all((katex / url).is_file() for url in woff2)
+
+
+def test_no_page_shows_a_traceback(site):
+    shown = [str(p.relative_to(site)) for p in html_pages(site) if "Traceback (most recent call last)" in p.read_text()]
+    assert not shown
+
+
+def test_every_page_in_docs_is_built(site):
+    sources = sorted(p.relative_to(ROOT / "docs").with_suffix("") for p in (ROOT / "docs").rglob("*.md"))
+    for source in sources:
+        built = site / source.parent / "index.html" if source.name == "index" else site / source / "index.html"
+        assert built.is_file(), f"docs/{source}.md was not built"
+
+
+def test_two_clean_builds_are_byte_identical(site, tmp_path):
+    second = mkdocs_build(ROOT, tmp_path / "site")
+    assert second.returncode == 0, second.stdout + second.stderr
+    first_files = {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
+    second_files = {p.relative_to(tmp_path / "site") for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    assert first_files == second_files
+    differing = [
+        str(path) for path in sorted(first_files)
+        if path.name not in DATED_FILES and not filecmp.cmp(site / path, tmp_path / "site" / path, shallow=False)
+    ]
+    assert not differing, f"files that differ between two builds: {differing}"
