@@ -42,3 +42,44 @@ def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False)
         config["validation"] = {"links": {"not_found": "info", "anchors": "info", "unrecognized_links": "info"}}
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return project
+
+
+def _keep_nav(nav: list, keep: set[str]) -> list:
+    kept = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        if isinstance(value, list):
+            children = _keep_nav(value, keep)
+            if children:
+                kept.append({next(iter(entry)): children} if isinstance(entry, dict) else children)
+        elif value in keep:
+            kept.append(entry)
+    return kept
+
+
+def partial_project(tmp: Path, folders: list[str]) -> Path:
+    """A copy holding the home page and the pages under `folders` (paths under docs/), with the
+    real nav cut down to them. Links out of those folders are only reported, not fatal."""
+    docs = ROOT / "docs"
+    pages = {"index.md": (docs / "index.md").read_text(encoding="utf-8")}
+    for folder in folders:
+        for page in sorted((docs / folder).rglob("*.md")):
+            pages[page.relative_to(docs).as_posix()] = page.read_text(encoding="utf-8")
+    project = trimmed_project(tmp, pages, relax_links=True)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    real_nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    config["nav"] = _keep_nav(real_nav, set(pages))
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return project
+
+
+if __name__ == "__main__":
+    # Authors of one chapter: `python -m tests.sitebuild initialization` builds only that chapter
+    # (strictly, into site-partial/) so a half-written page elsewhere does not get in the way.
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = partial_project(Path(tmp), sys.argv[1:])
+        result = mkdocs_build(project, ROOT / "site-partial")
+        print(result.stdout + result.stderr)
+        sys.exit(result.returncode)
