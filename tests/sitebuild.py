@@ -75,11 +75,12 @@ def partial_project(tmp: Path, folders: list[str]) -> Path:
 
 if __name__ == "__main__":
     # Authors of one chapter: `python -m tests.sitebuild initialization` builds only that chapter
-    # (strictly, into site-partial/) so a half-written page elsewhere does not get in the way.
+    # (strictly, into site-partial/initialization/) so a half-written page elsewhere does not get
+    # in the way, and authors of different chapters do not overwrite each other's output.
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         project = partial_project(Path(tmp), sys.argv[1:])
-        result = mkdocs_build(project, ROOT / "site-partial")
+        result = mkdocs_build(project, ROOT / "site-partial" / "-".join(sys.argv[1:]))
         print(result.stdout + result.stderr)
         sys.exit(result.returncode)

@@ -4,13 +4,15 @@ import math
 
 import torch
 
+# Adding 0.0 turns the -0.0 of a certain outcome into 0.0, so it prints without a minus sign.
+
 
 def self_information(p: torch.Tensor, base: float = math.e) -> torch.Tensor:
     """I(x) = -log p(x): how surprising an outcome of probability p is."""
-    return -torch.log(p) / math.log(base)
+    return -torch.log(p) / math.log(base) + 0.0
 
 
 def entropy(probs: torch.Tensor, base: float = math.e) -> torch.Tensor:
     """H(P) = -sum p log p over the last dimension, taking 0 * log 0 = 0."""
     # xlogy(0, 0) is 0 by definition, where 0 * log(0) would be 0 * -inf = nan.
-    return -torch.special.xlogy(probs, probs).sum(dim=-1) / math.log(base)
+    return -torch.special.xlogy(probs, probs).sum(dim=-1) / math.log(base) + 0.0
