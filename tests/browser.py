@@ -1,0 +1,166 @@
+"""Serve a built site on localhost and audit its pages in Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from tests.sitebuild import ROOT
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+PHONE_WIDTH = 375
+
+
+def nav_pages() -> list[str]:
+    """Every page in mkdocs.yml's nav, as its source path under docs/, in reading order."""
+    def walk(entries):
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            yield from walk(value) if isinstance(value, list) else [value]
+    return list(walk(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]))
+
+
+def page_url_path(source: str) -> str:
+    """docs/a/b.md -> a/b/ and docs/a/index.md -> a/ (MkDocs' directory URLs)."""
+    stem = source.rsplit(".", 1)[0]
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """The directory over HTTP on a free localhost port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        raise RuntimeError("Debian's chromium is not installed: apt-get install chromium (.ci/run does this)")
+    return path
+
+
+@dataclass
+class Recorder:
+    """What a page did on the network and in its console while it loaded."""
+
+    external: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, context, page) -> None:
+        context.route("**/*", self._route)
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"HTTP {r.status} {r.url}"))
+        page.on("requestfailed", lambda r: urlparse(r.url).hostname in LOCAL_HOSTS
+                and self.failed.append(f"failed {r.url}: {r.failure}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console error: {m.text}"))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught error: {e}"))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if urlparse(url).scheme in {"http", "https"} and urlparse(url).hostname not in LOCAL_HOSTS:
+            self.external.append(url)
+            route.abort()  # never let a request leave the machine
+        else:
+            route.continue_()
+
+    def problems(self) -> list[str]:
+        return [f"external request: {url}" for url in self.external] + self.failed + self.errors
+
+
+# Runs in the page: everything a reader would see wrong that the network log cannot show.
+_PAGE_CHECKS = """() => {
+  const problems = [];
+  const article = document.querySelector("article") || document.body;
+  const prose = article.cloneNode(true);
+  prose.querySelectorAll("pre, code, .katex, script, style, svg").forEach((e) => e.remove());
+  for (const raw of ["$$", "\\\\(", "\\\\["]) {
+    if (prose.innerText.includes(raw)) problems.push(`raw math delimiter ${raw} left in the text`);
+  }
+  const math = article.querySelectorAll(".arithmatex");
+  const typeset = [...math].filter((e) => e.querySelector(".katex"));
+  if (typeset.length !== math.length) problems.push(`${math.length - typeset.length} of ${math.length} formulas not typeset`);
+  article.querySelectorAll(".katex-error").forEach((e) => problems.push(`KaTeX error: ${e.title || e.textContent}`));
+  article.querySelectorAll("img").forEach((img) => {
+    if (!img.complete || img.naturalWidth === 0) problems.push(`image not loaded: ${img.getAttribute("src")}`);
+  });
+  article.querySelectorAll("figure svg").forEach((svg, i) => {
+    const box = svg.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) problems.push(`figure ${i + 1} has no size`);
+  });
+  article.querySelectorAll("pre > code").forEach((code, i) => {
+    if (code.textContent.trim() === "") problems.push(`code block ${i + 1} is empty`);
+  });
+  return { problems, math: math.length, typeset: typeset.length };
+}"""
+
+# Elements wider than the phone screen, other than those inside something meant to scroll sideways.
+_OVERFLOW_CHECK = """(width) => {
+  const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+  const offenders = [];
+  for (const e of document.querySelectorAll("article *")) {
+    const box = e.getBoundingClientRect();
+    if (box.right <= width + 1 || box.width === 0) continue;
+    let parent = e.parentElement, contained = false;
+    while (parent && parent !== document.body) {
+      if (scrolls(parent) && parent.getBoundingClientRect().right <= width + 1) { contained = true; break; }
+      parent = parent.parentElement;
+    }
+    if (!contained) offenders.push(`${e.tagName.toLowerCase()}.${e.className} reaches ${Math.round(box.right)}px`);
+  }
+  return [...new Set(offenders)].slice(0, 5);
+}"""
+
+
+@dataclass
+class PageAudit:
+    url: str
+    problems: list[str]
+    math_elements: int
+
+
+def audit_page(browser, url: str, screenshot: Path | None = None) -> PageAudit:
+    """Load one page at desktop and phone width and collect every problem a reader would hit."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    recorder = Recorder()
+    recorder.attach(context, page)
+    response = page.goto(url, wait_until="networkidle")
+    problems = [] if response and response.status == 200 else [f"page answered {response and response.status}"]
+    checks = page.evaluate(_PAGE_CHECKS)
+    problems += checks["problems"]
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    page.wait_for_timeout(200)
+    problems += [f"wider than a {PHONE_WIDTH}px phone: {o}" for o in page.evaluate(_OVERFLOW_CHECK, PHONE_WIDTH)]
+    context.close()
+    return PageAudit(url, recorder.problems() + problems, checks["math"])

@@ -1,0 +1,119 @@
+"""Every page in a real browser: offline, typeset, error-free, readable on a phone and in both palettes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.browser import CHROMIUM_FLAGS, audit_page, chromium_path, nav_pages, page_url_path, serve
+from tests.sitebuild import ROOT
+
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+PAGES = nav_pages()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    with serve(site) as url:
+        yield url
+
+
+def markdown_has_math(source: str) -> bool:
+    text = (ROOT / "docs" / source).read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^\s*```.*?^\s*```", "", text)  # math inside code is not math
+    return bool(re.search(r"\$[^$\s][^$]*\$", text))
+
+
+@pytest.mark.parametrize("source", PAGES)
+def test_page_in_browser(browser, base_url, source):
+    shot = SCREENSHOTS / (page_url_path(source).strip("/").replace("/", "__") or "index")
+    audit = audit_page(browser, base_url + page_url_path(source), shot.with_suffix(".png"))
+    assert not audit.problems, f"docs/{source}:\n  " + "\n  ".join(audit.problems)
+    if source.endswith(".md") and markdown_has_math(source):
+        assert audit.math_elements > 0, f"docs/{source} has math in its Markdown but none on the page"
+
+
+def test_the_audit_catches_a_broken_page(browser, site, tmp_path):
+    """A missing image, an external font and script, and a JS error are each reported."""
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    page = broken / "index.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "</article>",
+            '<img src="missing.png"><link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+            '<script src="https://cdn.example.org/library.js"></script>'
+            '<script>throw new Error("deliberate page error")</script></article>',
+        ),
+        encoding="utf-8",
+    )
+    with serve(broken) as url:
+        problems = "\n".join(audit_page(browser, url).problems)
+    assert "external request: https://fonts.googleapis.com/css?family=Roboto" in problems
+    assert "external request: https://cdn.example.org/library.js" in problems
+    assert re.search(r"HTTP 404 \S*missing\.png", problems)
+    assert "image not loaded: missing.png" in problems
+    assert "deliberate page error" in problems
+
+
+SEARCHES = {
+    "cross-entropy": "losses/",
+    "Kaiming": "initialization/",
+    "交叉熵": "losses/",
+    "权值初始化": "initialization/",
+}
+
+
+@pytest.mark.parametrize(("query", "expected_folder"), SEARCHES.items())
+def test_search_finds_the_right_page(browser, base_url, query, expected_folder):
+    page = browser.new_page()
+    page.goto(base_url, wait_until="networkidle")
+    page.click("label.md-search__icon, .md-search__input")
+    page.fill(".md-search__input", query)
+    first = page.wait_for_selector(".md-search-result__item a", timeout=10_000)
+    href = first.get_attribute("href")
+    page.close()
+    assert expected_folder in href, f"search for {query!r} led first to {href}"
+
+
+def contrast(rgb_a: str, rgb_b: str) -> float:
+    def luminance(rgb: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted([luminance(rgb_a), luminance(rgb_b)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_palette_toggle_switches_and_figures_stay_readable(browser, base_url):
+    page = browser.new_page()
+    page.goto(base_url + "losses/entropy/", wait_until="networkidle")
+    seen = []
+    for _ in range(2):
+        scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        colors = page.evaluate("""() => {
+            const figure = document.querySelector('figure.mpl-figure');
+            return { ink: getComputedStyle(figure).color,
+                     background: getComputedStyle(document.querySelector('.md-main')).backgroundColor
+                                 || getComputedStyle(document.body).backgroundColor,
+                     page: getComputedStyle(document.body).backgroundColor };
+        }""")
+        assert page.locator("figure.mpl-figure svg [style*='currentColor']").count() > 0
+        seen.append(scheme)
+        ratio = contrast(colors["ink"], colors["page"])
+        assert ratio >= 4.5, f"figure ink {colors['ink']} on {colors['page']} in {scheme}: contrast {ratio:.1f}"
+        page.click("form[data-md-component=palette] label:visible")
+        page.wait_for_timeout(300)
+    page.close()
+    assert seen == ["default", "slate"]
