@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import shutil
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -111,3 +112,63 @@ def test_two_clean_builds_are_byte_identical(site, tmp_path):
         if path.name not in DATED_FILES and not filecmp.cmp(site / path, tmp_path / "site" / path, shallow=False)
     ]
     assert not differing, f"files that differ between two builds: {differing}"
+
+
+class LinksAndIds(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+        for name in ("id", "name"):
+            if attributes.get(name):
+                self.ids.add(attributes[name])
+
+
+def broken_internal_links(site: Path) -> list[str]:
+    site = site.resolve()
+    parsed = {}
+    for page in html_pages(site):
+        parser = LinksAndIds()
+        parser.feed(page.read_text(encoding="utf-8"))
+        parsed[page] = parser
+    broken = []
+    for page, parser in parsed.items():
+        for href in parser.links:
+            url = urlparse(href)
+            if url.scheme or url.netloc:
+                continue
+            if not url.path:
+                target = page
+            elif url.path.startswith("/"):  # 404.html links from the site root
+                target = (site / url.path.lstrip("/")).resolve()
+            else:
+                target = (page.parent / url.path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if target not in parsed and not target.is_file():
+                broken.append(f"{page.relative_to(site)}: {href} (no such file)")
+            elif url.fragment and target in parsed and url.fragment not in parsed[target].ids:
+                broken.append(f"{page.relative_to(site)}: {href} (no such anchor)")
+    return broken
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    broken = broken_internal_links(site)
+    assert not broken, "\n".join(broken)
+
+
+def test_the_link_check_catches_a_broken_link_and_anchor(site, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    home = copy / "index.html"
+    home.write_text(home.read_text(encoding="utf-8").replace(
+        "</article>", '<a href="losses/nowhere/">x</a><a href="losses/entropy/#no-such-heading">y</a></article>'))
+    assert broken_internal_links(copy) == [
+        "index.html: losses/nowhere/ (no such file)",
+        "index.html: losses/entropy/#no-such-heading (no such anchor)",
+    ]
