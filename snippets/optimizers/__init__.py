@@ -1,0 +1,1 @@
+"""Shared code of the optimizer chapter (docs/optimizers/): hand-written update rules and test problems."""

@@ -1,0 +1,69 @@
+"""The hand-written cross-entropy family against torch.nn on shapes and options the pages do not show."""
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from snippets.losses import cross_entropy_family as by_hand
+from snippets.losses.class_chain import trace_torch_calls
+from snippets.losses.information import cross_entropy, entropy, kl_divergence
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (2, 4, 5), (2, 3, 4, 2)])
+def test_cross_entropy_and_nll_match_torch_on_extra_dimensions(shape):
+    generator = torch.Generator().manual_seed(sum(shape))
+    logits = torch.randn(shape, generator=generator, dtype=torch.float64)
+    num_classes = shape[1]
+    labels = torch.randint(0, num_classes, (shape[0], *shape[2:]), generator=generator)
+    labels.view(-1)[0] = -100
+    probabilities = torch.randn(shape, generator=generator, dtype=torch.float64).softmax(dim=1)
+    weight = torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.1
+    for class_weight, smoothing, reduction in itertools.product([None, weight], [0.0, 0.25], by_hand.REDUCTIONS):
+        module = nn.CrossEntropyLoss(weight=class_weight, label_smoothing=smoothing, reduction=reduction)
+        for target in (labels, probabilities):
+            torch.testing.assert_close(
+                by_hand.cross_entropy(logits, target, class_weight, -100, reduction, smoothing), module(logits, target))
+        log_probs = by_hand.log_softmax(logits)
+        torch.testing.assert_close(by_hand.nll_loss(log_probs, labels, class_weight, reduction=reduction),
+                                   nn.NLLLoss(weight=class_weight, reduction=reduction)(log_probs, labels))
+
+
+def test_binary_losses_match_torch_with_broadcast_weights():
+    generator = torch.Generator().manual_seed(0)
+    logits = 10 * torch.randn(4, 3, 2, generator=generator, dtype=torch.float64)
+    labels = torch.rand(4, 3, 2, generator=generator, dtype=torch.float64)
+    weight = torch.rand(3, 1, generator=generator, dtype=torch.float64)  # broadcast, not one per element
+    pos_weight = torch.tensor([0.5, 4.0], dtype=torch.float64)
+    for reduction in by_hand.REDUCTIONS:
+        torch.testing.assert_close(
+            by_hand.binary_cross_entropy_with_logits(logits, labels, weight, pos_weight, reduction),
+            nn.BCEWithLogitsLoss(weight=weight, pos_weight=pos_weight, reduction=reduction)(logits, labels))
+        probs = logits.sigmoid()
+        torch.testing.assert_close(by_hand.binary_cross_entropy(probs, labels, weight, reduction),
+                                   nn.BCELoss(weight=weight, reduction=reduction)(probs, labels))
+
+
+def test_probability_target_with_ignore_index_is_refused_like_torch():
+    logits, target = torch.zeros(2, 3), torch.full((2, 3), 1 / 3)
+    with pytest.raises(RuntimeError):
+        nn.CrossEntropyLoss(ignore_index=0)(logits, target)
+    with pytest.raises(ValueError):
+        by_hand.cross_entropy(logits, target, ignore_index=0)
+
+
+def test_information_identities_hold_in_bits_too():
+    torch.manual_seed(0)
+    p = torch.distributions.Dirichlet(torch.ones(4, dtype=torch.float64)).sample((100,))
+    q = torch.distributions.Dirichlet(torch.ones(4, dtype=torch.float64)).sample((100,))
+    torch.testing.assert_close(cross_entropy(p, q, base=2), entropy(p, base=2) + kl_divergence(p, q, base=2))
+
+
+@pytest.mark.parametrize("loss_class", [nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss])
+def test_traced_init_chain_is_the_mro_slice_that_defines_init(loss_class):
+    built, calls = trace_torch_calls(loss_class)
+    chain = [call.function for call in calls if call.function.endswith(".__init__")]
+    assert chain == [f"{cls.__name__}.__init__" for cls in loss_class.__mro__
+                     if "__init__" in vars(cls) and cls is not object]
+    assert isinstance(built, loss_class) and chain[-1] == "Module.__init__"
