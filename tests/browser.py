@@ -125,7 +125,10 @@ _PAGE_CHECKS = """() => {
 _OVERFLOW_CHECK = """(width) => {
   const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
   const offenders = [];
+  // Skip what the reader cannot see: KaTeX's MathML copy (for screen readers) and shapes inside an
+  // SVG, whose boxes ignore clipping; the <svg> element itself is still checked.
   for (const e of document.querySelectorAll("article *")) {
+    if (e.closest(".katex-mathml") || (e.ownerSVGElement && e.tagName.toLowerCase() !== "svg")) continue;
     const box = e.getBoundingClientRect();
     if (box.right <= width + 1 || box.width === 0) continue;
     let parent = e.parentElement, contained = false;

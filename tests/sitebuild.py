@@ -63,7 +63,7 @@ def partial_project(tmp: Path, folders: list[str]) -> Path:
     docs = ROOT / "docs"
     pages = {"index.md": (docs / "index.md").read_text(encoding="utf-8")}
     for folder in folders:
-        for page in sorted((docs / folder).rglob("*.md")):
+        for page in sorted(path for path in (docs / folder).rglob("*") if path.is_file()):  # .md and lab .py
             pages[page.relative_to(docs).as_posix()] = page.read_text(encoding="utf-8")
     project = trimmed_project(tmp, pages, relax_links=True)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
