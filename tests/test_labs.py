@@ -110,7 +110,7 @@ def test_the_page_loads_nothing_from_a_cdn_and_leaves_its_math_to_the_vendored_k
     assert not [script for script in scripts if re.search(r"""(?:import|from)\s*\(?\s*['"](?:https?:)?//""", script)]
     assert not [script for script in scripts if re.search(r"mathjax|mermaid|require", script, flags=re.IGNORECASE)]
     assert "cdnjs" not in page and "x-mathjax-config" not in page
-    assert "assets/javascripts/katex-notebook.js" in page
+    assert "assets/javascripts/katex-init.js" in page
     assert re.search(r'class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>.*?\$[^$]+\$', page, flags=re.DOTALL)
 
 

@@ -14,7 +14,7 @@ bare nbclient traceback naming neither notebook nor cell. So this hook does the 
   ``include_source``, copies that same ``.ipynb`` next to the page.
 - ``on_page_content``: removes the scripts mkdocs-jupyter's template loads from CDNs (MathJax 2,
   mermaid), because the site works offline and its vendored KaTeX typesets the notebook's math
-  (``assets/javascripts/katex-notebook.js``); and puts "Download notebook" and "Open in Colab"
+  (``assets/javascripts/katex-init.js``); and puts "Download notebook" and "Open in Colab"
   buttons under the lab's title. The Colab link opens the executed notebook from the branch
   ``mkdocs gh-deploy`` publishes the site to, in the repository named once as ``extra.repository``.
 """
