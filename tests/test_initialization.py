@@ -1,6 +1,8 @@
 """The chapter's shared code checked against independent computations, so the pages can trust it."""
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,8 +10,11 @@ import torch
 from torch import nn
 
 from snippets.initialization.deep_net import deep_mlp, layer_outputs, single_threaded, trace_layers
+from snippets.initialization import self_check
 from snippets.initialization.mean_field import predict_layers
-from snippets.initialization.variance import assert_variance, gaussian_expectation, kaiming_std, uniform_bound, xavier_std
+from snippets.initialization.variance import (
+    assert_variance, gaussian_expectation, kaiming_std, uniform_bound, variance_standard_error, xavier_std,
+)
 
 
 def test_trace_matches_a_hand_written_forward_and_backward():
@@ -82,3 +87,26 @@ def test_assert_variance_rejects_a_wrong_formula():
     weight = nn.init.xavier_normal_(torch.empty(300, 700))
     with pytest.raises(AssertionError):
         assert_variance(weight, 1 / 700)  # 1/fan_in instead of 2/(fan_in + fan_out)
+
+
+def test_variance_standard_error_matches_the_closed_forms():
+    # Normal: mu4 = 3 sigma^4, so SE = sigma^2 sqrt(2 / N); uniform on (-a, a): mu4 = a^4 / 5, sigma^4 = a^4 / 9.
+    torch.manual_seed(0)
+    n = 200_000
+    normal = 3.0 * torch.randn(n, dtype=torch.float64)
+    uniform = torch.empty(n, dtype=torch.float64).uniform_(-2.0, 2.0)
+    assert variance_standard_error(normal) == pytest.approx(9.0 * math.sqrt(2 / n), rel=0.03)
+    assert variance_standard_error(uniform) == pytest.approx(4.0 * math.sqrt((1 / 5 - 1 / 9) / n), rel=0.03)
+
+
+def test_self_check_covers_every_exercise_and_rejects_near_misses():
+    page = (Path(__file__).resolve().parents[1] / "docs/initialization/exercises.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"\(name: `([^`]+)`\)", page)) == set(self_check.EXERCISES)
+
+    # The bound of U(-a, a) whose variance is 1/fan_in (LeCun's), not nn.Linear's 1/sqrt(fan_in).
+    assert not self_check.check("linear-default-bound", math.sqrt(3 / 300))
+    torch.manual_seed(0)
+    overflow_layer = self_check._first_overflow_layer()
+    assert math.isfinite(overflow_layer)
+    assert self_check.check("first-overflow-layer", overflow_layer)
+    assert not self_check.check("first-overflow-layer", overflow_layer + 2)

@@ -83,3 +83,81 @@ def test_table_links_point_at_built_urls_of_existing_pages():
         assert url == f"../{Path(loss.page).stem}/"
     assert page_url("losses/ctc-loss.md", "losses/index.md") == "ctc-loss/"
     assert page_url("losses/ctc-loss.md", "index.md") == "losses/ctc-loss/"
+
+
+def _table_cells(table: str) -> dict[str, dict[str, str]]:
+    """The rendered table as {loss name: {column header: cell}}, exactly as the page shows it."""
+    lines = table.splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split(" | ")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in re.split(r"(?<!\\) \| ", line.strip().strip("|").strip())]
+        rows[re.match(r"\*\*(\w+)\*\*", cells[0])[1]] = dict(zip(header, cells))
+    return rows
+
+
+@pytest.mark.parametrize("loss", ATLAS, ids=lambda loss: loss.name)
+def test_the_page_shows_the_documented_signature(loss):
+    """The arguments column the atlas page prints is torch's signature, read independently of the
+    atlas data, and every argument it shows is documented in the class's docstring."""
+    cls = getattr(nn, loss.name)
+    cell = _table_cells(atlas_table(from_page="losses/atlas.md"))[loss.name]["Key arguments (default)"]
+    expected = [f"`{name}={parameter.default!r}`" for name, parameter in inspect.signature(cls).parameters.items()
+                if name not in DEPRECATED_ARGUMENTS and name != "reduction"]
+    assert cell == (", ".join(expected) or "—")
+    for name in inspect.signature(cls).parameters:
+        assert re.search(rf"^\s*{name}\s*\(", cls.__doc__, re.MULTILINE), f"{name} is not in the docstring's Args"
+
+
+def _examples():
+    """For each shape or value range an entry states, a call that uses exactly it (fixed seed)."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    x4 = torch.randn(2, 3, 4, 5, generator=g)  # (N, C, d1, d2)
+    k4 = torch.randint(0, 3, (2, 4, 5), generator=g)  # (N, d1, d2)
+    k4_ignored = k4.clone()
+    k4_ignored[0, 0, 0] = -100
+    log_probs = torch.randn(6, 2, 4, generator=g).log_softmax(2)
+    return {
+        "CrossEntropyLoss": [
+            ("`(N, C, d1, …)` float logits", lambda: nn.CrossEntropyLoss()(x4, k4)),
+            ("`(N, d1, …)` int64 class indices", lambda: nn.CrossEntropyLoss()(x4, k4)),
+            ("(or `ignore_index`)", lambda: nn.CrossEntropyLoss()(x4, k4_ignored)),
+            ("float class probabilities of the input's shape",
+             lambda: nn.CrossEntropyLoss()(x4, x4.softmax(1))),
+        ],
+        "NLLLoss": [
+            ("`(N, C, d1, …)` float log-probabilities", lambda: nn.NLLLoss()(x4.log_softmax(1), k4)),
+            ("or `ignore_index` to skip", lambda: nn.NLLLoss()(x4.log_softmax(1), k4_ignored)),
+        ],
+        "BCELoss": [  # both ends of [0, 1] included: log(0) is clamped to -100
+            ("probabilities in `[0, 1]`", lambda: nn.BCELoss()(torch.tensor([0.0, 1.0, 0.5]), torch.tensor([1.0, 0.0, 1.0]))),
+        ],
+        "CTCLoss": [
+            ("1-D concatenated, int64 labels", lambda: nn.CTCLoss()(
+                log_probs, torch.tensor([1, 2, 3]), torch.tensor([6, 5]), torch.tensor([2, 1]))),
+            ("`(N, S)` padded", lambda: nn.CTCLoss()(
+                log_probs, torch.tensor([[1, 2], [3, 0]]), torch.tensor([6, 5]), torch.tensor([2, 1]))),
+        ],
+    }
+
+
+def test_stated_shapes_and_ranges_are_accepted():
+    import torch
+
+    by_name = {loss.name: loss for loss in ATLAS}
+    for name, cases in _examples().items():
+        for fragment, call in cases:
+            text = by_name[name].input + " " + by_name[name].target
+            assert fragment in text, f"{name}: the atlas no longer says {fragment!r}"
+            value = call()
+            assert torch.isfinite(value), f"{name}: {fragment!r} gave {value}"
+    # ignore_index really skips: the mean over the other elements, computed from reduction="none".
+    g = torch.Generator().manual_seed(1)
+    logits, labels = torch.randn(2, 3, 4, generator=g), torch.randint(0, 3, (2, 4), generator=g)
+    per_element = nn.CrossEntropyLoss(reduction="none")(logits, labels)
+    labels[1, 2] = -100
+    kept = torch.ones_like(per_element, dtype=torch.bool)
+    kept[1, 2] = False
+    torch.testing.assert_close(nn.CrossEntropyLoss()(logits, labels), per_element[kept].mean())

@@ -12,6 +12,7 @@ from snippets.optimizers.parabola import descend_parabola
 RULES = [
     (updates.sgd, optim.SGD, {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1}),
     (updates.sgd, optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "maximize": True}),
+    (updates.asgd, optim.ASGD, {"lr": 0.05, "lambd": 0.3, "alpha": 0.6, "t0": 3, "weight_decay": 0.1, "maximize": True}),
     (updates.adagrad, optim.Adagrad, {"lr": 0.1, "lr_decay": 0.1, "weight_decay": 0.1, "maximize": True}),
     (updates.rmsprop, optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "weight_decay": 0.1, "maximize": True}),
     (updates.rmsprop, optim.RMSprop, {"lr": 0.01, "momentum": 0.9, "centered": True}),

@@ -6,7 +6,8 @@ checks every entry against ``torch.nn`` itself, so the table, the map and the li
 apart.
 
 Shapes use PyTorch's letters: ``N`` batch, ``C`` classes, ``D`` embedding size, ``T`` time steps,
-``S`` longest target, ``*`` any number of extra dimensions.
+``S`` longest target, ``d1, …`` extra dimensions such as an image's height and width, ``*`` any
+number of dimensions.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ _MEAN = {"reduction": "mean"}
 ATLAS = (
     LossEntry(
         "CrossEntropyLoss", "Probabilistic classification",
-        "`(N, C)` float logits (raw scores, no softmax)",
-        "`(N,)` int64 class indices in `[0, C)`, or `(N, C)` float class probabilities",
+        "`(N, C)` or `(N, C, d1, …)` float logits (raw scores, no softmax)",
+        "`(N,)` or `(N, d1, …)` int64 class indices in `[0, C)` (or `ignore_index`), "
+        "or float class probabilities of the input's shape",
         r"-\log \frac{e^{x_{n,y_n}}}{\sum_c e^{x_{n,c}}}",
         "Single-label classification with C classes; applies log-softmax itself",
         "losses/cross-entropy-loss.md",
@@ -65,8 +67,8 @@ ATLAS = (
     ),
     LossEntry(
         "NLLLoss", "Probabilistic classification",
-        "`(N, C)` float log-probabilities (after `log_softmax`)",
-        "`(N,)` int64 class indices in `[0, C)`",
+        "`(N, C)` or `(N, C, d1, …)` float log-probabilities (after `log_softmax`)",
+        "`(N,)` or `(N, d1, …)` int64 class indices in `[0, C)`, or `ignore_index` to skip an element",
         r"-w_{y_n}\, x_{n,y_n}",
         "Classification when the model already ends in `log_softmax`",
         "losses/nll-and-bce.md",
@@ -74,7 +76,7 @@ ATLAS = (
     ),
     LossEntry(
         "BCELoss", "Probabilistic classification",
-        "`(*)` float probabilities in `(0, 1)` (after `sigmoid`)",
+        "`(*)` float probabilities in `[0, 1]` (after `sigmoid`)",
         "`(*)` float, same shape: 0/1 labels (multi-hot for several labels) or probabilities",
         r"-\big[y_n \log x_n + (1-y_n)\log(1-x_n)\big]",
         "Binary or multi-label targets when the model already ends in `sigmoid`",
@@ -212,7 +214,7 @@ ATLAS = (
     LossEntry(
         "CTCLoss", "Sequence alignment",
         "`(T, N, C)` float log-probabilities (after `log_softmax`), plus `input_lengths` `(N,)` int",
-        "`(N, S)` int64 labels without blanks, plus `target_lengths` `(N,)` int",
+        "`(N, S)` padded, or 1-D concatenated, int64 labels without blanks, plus `target_lengths` `(N,)` int",
         r"-\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_t p_t(\pi_t)",
         "Unaligned sequences: speech or handwriting to text, input longer than the label",
         "losses/ctc-loss.md",

@@ -1,14 +1,13 @@
-"""Self-information and entropy written out by hand, independent of torch.distributions."""
+"""Self-information, entropy, cross-entropy and KL divergence by hand, independent of torch.distributions."""
 
 import math
 
 import torch
 
-# Adding 0.0 turns the -0.0 of a certain outcome into 0.0, so it prints without a minus sign.
-
 
 def self_information(p: torch.Tensor, base: float = math.e) -> torch.Tensor:
     """I(x) = -log p(x): how surprising an outcome of probability p is."""
+    # Adding 0.0 turns the -0.0 of a certain outcome into 0.0, so it prints without a minus sign.
     return -torch.log(p) / math.log(base) + 0.0
 
 

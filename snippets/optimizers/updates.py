@@ -31,6 +31,27 @@ def sgd(param: Tensor, grad: Tensor, state: dict, *, lr: float = 1e-3, momentum:
     return param - lr * g
 
 
+def asgd(param: Tensor, grad: Tensor, state: dict, *, lr: float = 1e-2, lambd: float = 1e-4,
+         alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0, maximize: bool = False) -> Tensor:
+    """ASGD: SGD whose rate decays and which also shrinks p by (1 - lambd * eta); from step t0 on,
+    ``ax`` is the running (Polyak-Ruppert) average of the iterates. The weights never use ``ax``."""
+    g = -grad if maximize else grad
+    g = g + weight_decay * param
+    step = state.get("step", 0) + 1
+    # Both were set by the previous step. torch stores them as float32 scalars whatever the
+    # parameter's dtype, so the hand rule rounds them the same way to agree beyond 1e-8.
+    eta, mu = state.get("eta", _float32(lr)), state.get("mu", 1.0)
+    param = param * (1 - lambd * eta) - eta * g
+    ax = param.clone() if mu == 1 else state["ax"] + mu * (param - state["ax"])
+    state.update(step=step, ax=ax, eta=_float32(lr / (1 + lambd * lr * step) ** alpha),
+                 mu=_float32(1 / max(1, step - t0)))
+    return param
+
+
+def _float32(value: float) -> float:
+    return torch.tensor(value, dtype=torch.float32).item()
+
+
 def adagrad(param: Tensor, grad: Tensor, state: dict, *, lr: float = 1e-2, lr_decay: float = 0.0,
             weight_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10,
             maximize: bool = False) -> Tensor:
