@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 import yaml
@@ -56,6 +57,74 @@ def test_a_lab_imports_only_the_standard_library_and_pinned_packages(name):
     assert outside <= THIRD_PARTY_IMPORTS, f"{name} imports {outside - THIRD_PARTY_IMPORTS}"
     pinned = {line.split("==")[0].lower() for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line}
     assert THIRD_PARTY_IMPORTS <= pinned
+
+
+def sections(name: str) -> dict[str, list]:
+    """The lab's cells grouped under their `## ` or `### ` heading (cells before the first: "")."""
+    grouped: dict[str, list] = {"": []}
+    heading = ""
+    for cell in jupytext.read(LABS / f"{name}.py").cells:
+        if cell.cell_type == "markdown":
+            found = re.findall(r"^#{2,3} (.+)$", cell.source, flags=re.MULTILINE)
+            if found:
+                heading = found[-1]
+                grouped.setdefault(heading, [])
+        grouped[heading].append(cell)
+    return grouped
+
+
+def asserts_in(cells) -> int:
+    return sum(cell.source.count("assert") for cell in cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", LAB_NAMES)
+def test_every_section_checks_its_claims_and_every_exercise_has_a_checked_worked_solution(name):
+    grouped = sections(name)
+    numbered = [heading for heading in grouped if re.match(r"\d+\. ", heading)]
+    assert numbered, f"{name} has no numbered sections"
+    for heading in numbered:
+        assert asserts_in(grouped[heading]), f"{name}: section '{heading}' asserts nothing"
+    exercises = re.findall(r"^# (\d+)\. \*\*", (LABS / f"{name}.py").read_text(encoding="utf-8"), flags=re.MULTILINE)
+    solutions = [heading for heading in grouped if heading.startswith("Solution ")]
+    assert [heading.split(":")[0] for heading in solutions] == [f"Solution {number}" for number in exercises]
+    for heading in solutions:
+        assert asserts_in(grouped[heading]), f"{name}: '{heading}' checks nothing"
+
+
+# A number with three or more significant digits after a decimal point, or in scientific
+# notation, is a measured value; in a markdown cell nothing prints it, so it must not appear there
+# (refer to "the output above" instead). Parameters the code sets (0.005, 400 steps) stay allowed.
+NUMBER = re.compile(r"(?<![\w.])\d*\.?\d+(?:[eE][+-]?\d+)?")
+
+
+def looks_measured(number: str) -> bool:
+    mantissa, _, exponent = number.lower().partition("e")
+    return bool(exponent) or ("." in mantissa and len(mantissa.replace(".", "").lstrip("0")) >= 3)
+
+
+def test_the_number_rule_flags_measured_values_only():
+    assert [looks_measured(n) for n in ("1.592", "0.514", "2.34e-08", "690.8", "1e-3")] == [True] * 5
+    assert [looks_measured(n) for n in ("0.005", "0.19", "400", "256", "2", "0.9")] == [False] * 6
+
+
+@pytest.mark.parametrize("name", LAB_NAMES)
+def test_markdown_cells_state_no_measured_numbers(name):
+    for cell in jupytext.read(LABS / f"{name}.py").cells:
+        if cell.cell_type == "markdown":
+            prose = re.sub(r"`[^`]*`", " ", cell.source)  # code spans name settings, e.g. lr=1e-3
+            measured = [number for number in NUMBER.findall(prose) if looks_measured(number)]
+            assert not measured, f"{name}: {measured} in a markdown cell: print it in a code cell"
+
+
+LAB_BUDGET_SECONDS = 60  # each lab is sized for ~30 s on 2 cores; twice that allows a busy machine
+
+
+def test_each_lab_runs_within_its_time_budget(site_build):
+    result, _ = site_build
+    timings = dict(re.findall(r"labs: executed docs/labs/(\w+)\.py in ([\d.]+) s", result.stdout + result.stderr))
+    assert sorted(timings) == LAB_NAMES
+    slow = {name: seconds for name, seconds in timings.items() if float(seconds) > LAB_BUDGET_SECONDS}
+    assert not slow, slow
 
 
 def built_lab(site: Path, name: str) -> tuple[str, nbformat.NotebookNode]:
@@ -166,3 +235,19 @@ def test_only_labs_become_notebook_pages(tmp_path):
     assert not (site / "losses/helper/index.html").exists()
     assert not list(site.glob("snippets/**/index.html"))
     assert not (site / "labs/tiny_lab.py").exists()  # the source is not published, its notebook is
+
+
+def test_a_cell_that_runs_too_long_fails_naming_the_lab_line_and_cell(tmp_path, monkeypatch):
+    import importlib.util
+
+    from mkdocs.exceptions import PluginError
+
+    spec = importlib.util.spec_from_file_location("labs_hook", ROOT / "overrides" / "hooks" / "labs.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    monkeypatch.setattr(hook, "CELL_TIMEOUT_SECONDS", 2)  # instead of waiting for the real limit
+    lab = tmp_path / "slow_lab.py"
+    lab.write_text(TINY_LAB + "\n# %%\nimport time\ntime.sleep(60)\n", encoding="utf-8")
+    line = cell_markers(lab.read_text(encoding="utf-8"))[-1]
+    with pytest.raises(PluginError, match=rf"^docs/labs/slow_lab\.py:{line}: cell 3 timed out"):
+        hook.execute_lab(lab, "docs/labs/slow_lab.py", "python3", False)

@@ -110,7 +110,8 @@ for name, stds in measured.items():
 # `normal_(0, 1)` overflows float32 to `inf` (and then `nan`) within forty layers, the default and
 # Xavier shrink the signal by orders of magnitude, and only Kaiming keeps it near one. Wherever
 # the measurement is finite it stays within a factor of three of the prediction (the prediction
-# is an average over all possible weights; your one draw of fifty layers wanders around it).
+# is an average over all possible weights; your one draw of fifty layers wanders around it). The
+# cell below draws both and checks these claims.
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -129,6 +130,8 @@ for name in INITS:
     # it by a small factor, while the predictions themselves span up to forty orders of magnitude.
     assert finite.sum() >= 30 and ratio.max() < math.log10(3), name
 assert not torch.isfinite(measured["normal_(0, 1)"][39])  # by layer 40
+for shrinking in ("PyTorch default", "xavier_normal_"):
+    assert measured[shrinking][-1] < 1e-3 * measured[shrinking][0], shrinking  # orders of magnitude
 assert 0.5 < measured["kaiming_normal_"][-1] < 2
 
 # %% [markdown]
@@ -137,8 +140,10 @@ assert 0.5 < measured["kaiming_normal_"][-1] < 2
 # Backpropagation multiplies by the same weight matrices, transposed, so the gradient that reaches
 # layer $\ell$ shrinks or grows layer by layer just like the forward signal. Build a ten-layer ReLU
 # network for a small two-class problem, the two spirals (双螺旋), and look at the gradient of the
-# loss with respect to each layer's weights before any training step. Biases start at zero,
-# except for the PyTorch default, which keeps its own default biases.
+# loss with respect to each layer's weights before any training step. In place of
+# `normal_(0, 1)`, whose failure section 2 showed, take the other classic mistake, a small fixed
+# standard deviation: `normal_(0, 0.01)`. Biases start at zero, except for the PyTorch default,
+# which keeps its own default biases.
 
 # %%
 def two_spirals(points_per_class=256, noise=0.07):
@@ -188,17 +193,22 @@ for name, norms in gradient_norms.items():
     print(f"{name:18s} first layer {norms[0]:.2e}   last layer {norms[-1]:.2e}")
 
 # %% [markdown]
-# Under Kaiming every layer receives a gradient of useful size, the first about as much as the
-# last. Under the default, the layers next to the input get gradients thousands of times smaller
-# than the last layer: they will barely move. Under `normal_(0, 0.01)` the signal dies on the way
-# in *and* on the way back, so every gradient is negligible. Xavier sits in between.
+# Under Kaiming every layer receives a gradient of useful size, the first within a small factor
+# of the last. Under the default, the layers next to the input get gradients thousands of times
+# smaller than the last layer: they will barely move. Xavier spreads its gradient evenly over the
+# layers, but every layer's is more than ten times smaller than under Kaiming: the forward signal
+# loses half its variance per layer on the way in, the gradient half per layer on the way back.
+# Under `normal_(0, 0.01)` the signal dies on the way in *and* on the way back, so every gradient
+# is negligible.
 
 # %%
 for name, norms in gradient_norms.items():
     print(f"{name:18s} last layer / first layer = {norms[-1] / norms[0]:9.3g}")
 kaiming, default = gradient_norms["kaiming_normal_"], gradient_norms["PyTorch default"]
+xavier = gradient_norms["xavier_normal_"]
 assert kaiming[-1] / kaiming[0] < 10 and default[-1] / default[0] > 1e3
-assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-10 < min(kaiming) / 1e8
+assert max(xavier) < 2 * min(xavier) and max(xavier) < min(kaiming) / 10
+assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-10 and min(kaiming) > 1e-2
 
 # %% [markdown]
 # ## 4. Train from each start
@@ -237,18 +247,19 @@ for name, (losses, accuracy) in runs.items():
 
 # %%
 chance = math.log(2)
-for stuck in ("PyTorch default", "normal_(0, 0.01)"):
+for stuck in ("PyTorch default", "xavier_normal_", "normal_(0, 0.01)"):
     assert abs(runs[stuck][0][-1] - chance) < 1e-2, stuck
 assert runs["kaiming_normal_"][1] > 0.95
 assert runs["kaiming_normal_"][0][-1] < runs["xavier_normal_"][0][-1] / 10
 
 # %% [markdown]
 # **What you saw.** The variance rule of section 1 predicted, without training anything, which
-# starts would learn: the ones whose layer factor $\tfrac12 n\,\mathrm{Var}(W)$ is far below one
-# deliver almost no gradient to the early layers, and SGD cannot undo that. Xavier is built for
-# activations that keep the whole signal (tanh near zero, linear); with ReLU it loses half the
-# variance per layer and learns slowly. PyTorch's default is a safe choice for shallow networks,
-# not for deep ReLU stacks: initialize those explicitly with `kaiming_normal_`.
+# start would learn: every start whose layer factor $\tfrac12 n\,\mathrm{Var}(W)$ is below one
+# delivers too little gradient, to the early layers or to all of them, and in these 400 SGD steps
+# it barely leaves chance level. Xavier is built for activations that keep the whole signal (tanh
+# near zero, linear); with ReLU it loses half the variance per layer. PyTorch's default keeps
+# only a sixth per ReLU layer, $6^{-L}$ after $L$ layers without biases: a loss that compounds with
+# depth. Initialize deep ReLU stacks explicitly with `kaiming_normal_`.
 #
 # ## Exercises
 #
@@ -280,19 +291,51 @@ for name, stds in tanh_stds.items():
     print(f"{name:26s} std(z) at layer 1: {stds[0]:9.3f}   at layer 50: {stds[-1]:9.3e}")
 
 # %% [markdown]
-# `normal_(0, 1)` drives tanh into saturation: its outputs are all close to $\pm 1$, so every
-# pre-activation has standard deviation close to $\sqrt{n}$, and tanh's slope there, hence every
-# gradient, is nearly zero. The default still vanishes. Plain Xavier fades slowly: away from
-# zero tanh is *below* the identity, so each layer loses a little. A gain a bit above one makes up
-# for that loss, and the signal settles at a steady size: `calculate_gain("tanh")` $=5/3$ does,
-# and so, here, does Kaiming's $\sqrt 2$.
+# `normal_(0, 1)` drives tanh into saturation (饱和): most of its outputs are close to $\pm 1$, so every
+# pre-activation has standard deviation close to $\sqrt{n}$. The default still vanishes. Plain
+# Xavier fades slowly: away from zero $|\tanh z| < |z|$, so each layer loses a little. A gain a
+# bit above one makes up for that loss, and the signal settles at a steady size:
+# `calculate_gain("tanh")` $=5/3$ does, and so, here, does Kaiming's $\sqrt 2$.
+#
+# Saturation does *not* mean small gradients, though. Going backwards, each tanh layer multiplies
+# the gradient's variance by $n\,\mathrm{Var}(W)\,\mathbb{E}[\tanh'(z)^2]$: under `normal_(0, 1)`
+# most units are flat ($\tanh' \approx 0$), but $n\,\mathrm{Var}(W) = n$ is so large that the few
+# units near zero more than make up for them, and the gradient explodes. Send a random gradient
+# back from the output and compare what reaches the first and the last layer. The same ratios show
+# the price of the gains above one: they hold the forward signal, but the gradient grows on its
+# way back (mildly), while plain Xavier keeps it level and lets the signal fade.
 
 # %%
+def tanh_gradient_norms(init, depth=DEPTH, width=WIDTH, batch=256):
+    """Norms of the first and the last layer's weight gradients in a tanh stack, for a random
+    gradient at the output, and the share of last-layer units where tanh is flat (|z| > 3)."""
+    torch.manual_seed(0)
+    x = torch.randn(batch, width)
+    weights = [init(torch.empty(width, width)).requires_grad_() for _ in range(depth)]
+    for weight in weights:
+        z = x @ weight.T
+        x = torch.tanh(z)
+    x.backward(torch.randn(x.shape))
+    return weights[0].grad.norm().item(), weights[-1].grad.norm().item(), (z.abs() > 3).float().mean().item()
+
+
+tanh_gradients = {name: tanh_gradient_norms(init) for name, init in tanh_inits.items()}
+for name, (first, last, flat) in tanh_gradients.items():
+    print(f"{name:26s} first layer / last layer gradient {first / last:9.3g}   flat units {flat:.3f}")
+
+# %%
+assert nn.init.calculate_gain("tanh") == 5 / 3
 assert math.isclose(tanh_stds["normal_(0, 1)"][-1], math.sqrt(WIDTH), rel_tol=0.1)
 assert tanh_stds["PyTorch default"][-1] < 1e-6
 assert tanh_stds["xavier_normal_"][-1] < 0.2 * tanh_stds["xavier_normal_"][0]
 for steady in ("xavier_normal_, gain 5/3", "kaiming_normal_"):
     assert 0.5 < tanh_stds[steady][-1] < 2, steady
+first, last, flat = tanh_gradients["normal_(0, 1)"]
+assert flat > 0.5 and math.isfinite(last) and not math.isfinite(first)  # saturated, yet exploding
+ratio = {name: first / last for name, (first, last, _) in tanh_gradients.items()}
+assert 0.5 < ratio["xavier_normal_"] < 2
+for steady in ("xavier_normal_, gain 5/3", "kaiming_normal_"):
+    assert 2 < ratio[steady] < 1e3, steady  # grows over fifty layers, yet stays finite
 
 # %% [markdown]
 # ### Solution 2: leaky ReLU
@@ -315,29 +358,42 @@ for slope in (0.01, 0.2, 0.5):
 # ### Solution 3: Adam
 
 # %%
-def train_with_adam(init, steps=400):
+def train_with_adam(init, steps=400, eps=1e-8):
     net = deep_mlp(init)
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=eps)
     for _ in range(steps):
         loss = nn.functional.cross_entropy(net(X), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return loss.item()
+    accuracy = (net(X).argmax(dim=1) == y).float().mean().item()
+    return loss.item(), accuracy
 
 
-adam_default, adam_kaiming = train_with_adam(INITS["PyTorch default"]), train_with_adam(INITS["kaiming_normal_"])
-print(f"Adam, PyTorch default: final loss {adam_default:.4f}")
-print(f"Adam, kaiming_normal_: final loss {adam_kaiming:.4f}")
+adam_runs = {
+    "PyTorch default": train_with_adam(INITS["PyTorch default"]),
+    "normal_(0, 0.01)": train_with_adam(TRAINED_INITS["normal_(0, 0.01)"]),
+    "normal_(0, 0.01), eps=1e-30": train_with_adam(TRAINED_INITS["normal_(0, 0.01)"], eps=1e-30),
+}
+for name, (loss, accuracy) in adam_runs.items():
+    print(f"Adam from {name:28s} final loss {loss:.4f}   training accuracy {accuracy:.3f}")
 
 # %% [markdown]
-# Adam divides each parameter's step by the running size of its own gradients, so tiny gradients
-# no longer mean tiny steps: the default-initialized network that SGD could not move now fits the
-# spirals, on this problem as well as from Kaiming. Initialization matters most for plain SGD.
-# Adam does not make it irrelevant, though: in a deep enough stack the default's signal
-# underflows float32 to exactly zero (section 2 lost twenty orders of magnitude in fifty layers),
-# and no rescaling recovers a zero.
+# Adam divides each parameter's step by the running size of its own gradients, so small gradients
+# no longer mean small steps: the default-initialized network that SGD could not move now fits the
+# spirals, as SGD did only from Kaiming. Initialization matters most for plain SGD.
+#
+# Adam does not make it irrelevant, though. Its step is $\mathrm{lr}\cdot\hat m/(\sqrt{\hat v} + \varepsilon)$
+# with $\varepsilon = 10^{-8}$ by default, so a gradient $g$ far below $\varepsilon$ still gets a
+# step of only about $\mathrm{lr}\cdot g/\varepsilon$. From `normal_(0, 0.01)` every weight
+# gradient is far below $\varepsilon$ (section 3), and Adam stays at chance; with
+# $\varepsilon = 10^{-30}$ the same run starts to learn.
 
 # %%
 sgd_default = runs["PyTorch default"][0][-1]
-assert adam_default < sgd_default / 10 and adam_kaiming < sgd_default / 10
+adam_loss, adam_accuracy = adam_runs["PyTorch default"]
+assert adam_loss < sgd_default / 10 and adam_accuracy > 0.95 and runs["kaiming_normal_"][1] > 0.95
+# A norm bounds every entry: each weight gradient is at least a hundred times smaller than eps.
+assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-8 / 100
+assert abs(adam_runs["normal_(0, 0.01)"][0] - chance) < 1e-3
+assert adam_runs["normal_(0, 0.01), eps=1e-30"][0] < chance - 0.05

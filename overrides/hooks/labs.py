@@ -9,9 +9,10 @@ bare nbclient traceback naming neither notebook nor cell. So this hook does the 
   depend only on its position (jupytext draws random ones), and executed with nbclient using the
   mkdocs-jupyter options ``kernel_name`` and ``allow_errors``, in an empty working directory with
   no ``PYTHONPATH``, so it can only use what a reader's fresh Jupyter has. A failing cell fails the
-  build as ``docs/labs/<name>.py:LINE: cell N raised ...``. The lab's page file is then backed by
-  the executed ``<name>.ipynb``; mkdocs-jupyter (``execute: false``) renders its outputs and, with
-  ``include_source``, copies that same ``.ipynb`` next to the page.
+  build as ``docs/labs/<name>.py:LINE: cell N raised ...`` (or ``timed out``, or ``killed the
+  kernel``). The lab's page file is then backed by the executed ``<name>.ipynb``; mkdocs-jupyter
+  (``execute: false``) renders its outputs and, with ``include_source``, copies that same
+  ``.ipynb`` next to the page.
 - ``on_page_content``: removes the scripts mkdocs-jupyter's template loads from CDNs (MathJax 2,
   mermaid), because the site works offline and its vendored KaTeX typesets the notebook's math
   (``assets/javascripts/katex-init.js``); and puts "Download notebook" and "Open in Colab"
@@ -37,7 +38,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 LAB_SOURCES = "labs/*.py"
 PAGES_BRANCH = "gh-pages"  # where `mkdocs gh-deploy` publishes the built site, notebooks included
@@ -118,23 +119,35 @@ def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) 
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         failed: list[int] = []
+        running: list[int] = []
         client.on_cell_error = lambda cell, cell_index, execute_reply: failed.append(cell_index)
+        client.on_cell_execute = lambda cell, cell_index: running.append(cell_index)
         environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
         try:
             client.execute(env=environment)
         except CellExecutionError as error:
             index = failed[-1] if failed else None
             raise PluginError(_failure_message(source, where, notebook, index, error)) from None
+        except (CellTimeoutError, DeadKernelError) as error:
+            # A cell that runs too long, or kills its kernel, is a failing cell too: name it.
+            index = running[-1] if running else None
+            if index is None:
+                raise PluginError(f"{where}: the lab failed: {error}") from None
+            stopped = "timed out" if isinstance(error, CellTimeoutError) else "killed the kernel"
+            raise PluginError(f"{where}:{_cell_line(source, notebook, index)}: cell {index + 1} {stopped}: {error}") from None
     return notebook
+
+
+def _cell_line(source: Path, notebook, index: int) -> int | str:
+    markers = [number for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith("# %%")]
+    return markers[index] if len(markers) == len(notebook.cells) else "?"
 
 
 def _failure_message(source: Path, where: str, notebook, index: int | None, error: CellExecutionError) -> str:
     if index is None:
         return f"{where}: the lab failed: {error.ename}: {error.evalue}"
-    markers = [number for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith("# %%")]
-    line = markers[index] if len(markers) == len(notebook.cells) else "?"
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # IPython colours its tracebacks
-    return f"{where}:{line}: cell {index + 1} raised {error.ename}: {error.evalue}\n{traceback}"
+    return f"{where}:{_cell_line(source, notebook, index)}: cell {index + 1} raised {error.ename}: {error.evalue}\n{traceback}"
 
 
 def _jupyter_options(config) -> dict:
