@@ -24,10 +24,16 @@ const MATH_TARGETS = [
   },
 ];
 
-document$.subscribe(({ body }) => {
+function typeset(root) {
   for (const { selector, delimiters } of MATH_TARGETS) {
-    for (const element of body.querySelectorAll(selector)) {
+    for (const element of root.querySelectorAll(selector)) {
       renderMathInElement(element, { delimiters });
     }
   }
-});
+}
+
+// document$ covers instant navigation, but never fires when a page is opened from file://, so
+// the first page is also typeset on DOMContentLoaded. Typesetting twice is harmless: once
+// rendered, a formula has no delimiters left for KaTeX to find.
+document$.subscribe(({ body }) => typeset(body));
+document.addEventListener("DOMContentLoaded", () => typeset(document.body));
