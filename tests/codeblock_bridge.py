@@ -43,6 +43,12 @@ def is_executed(options: str) -> bool:
     return bool(match) and match["value"].lower() not in {"", "no", "off", "false", "0"}
 
 
+def session_of(options: str) -> str | None:
+    """The ``session`` option of a fence, if any."""
+    match = _SESSION_OPTION.search(options)
+    return match["value"] if match and match["value"] else None
+
+
 def include_lines(lines: list[str]) -> list[tuple[int, str]]:
     """(1-based line number, target) of every single-file ``--8<-- "target"`` line."""
     return [(n, m["target"]) for n, line in enumerate(lines, start=1) if (m := _INCLUDE.match(line))]
@@ -94,13 +100,12 @@ class ExecutedBlocks(pytest.File):
                 if block.syntax in {"python", "sh", "bash"} and "--8<--" in block.code:
                     raise ValueError(f'{where}: an include in a plain fence would run as Python; use exec="on".')
                 continue
-            session = _SESSION_OPTION.search(match["options"])
             item = ExecutedBlock.from_parent(
                 self,
                 name=f"exec line {block.lineno}",
                 where=where,
                 code=expand_includes(block.code, page, block.lineno),
-                session_name=session["value"] if session else None,
+                session_name=session_of(match["options"]),
             )
             if item.session_name:
                 self.session_blocks.setdefault(item.session_name, []).append(item)

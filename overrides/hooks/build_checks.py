@@ -28,6 +28,7 @@ from tests.codeblock_bridge import (  # noqa: E402  (needs ROOT on sys.path)
     find_snippet,
     include_lines,
     is_executed,
+    session_of,
 )
 
 _sessions_seen: dict[str, str] = {}
@@ -57,12 +58,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         match = EXEC_FENCE.match(line)
         if not match or not is_executed(match["options"]):
             continue
-        session = re.search(r'session="([^"]+)"', match["options"])
+        session = session_of(match["options"])
         if session:
-            first = _sessions_seen.setdefault(session[1], where)
+            first = _sessions_seen.setdefault(session, where)
             if first != where:
                 raise PluginError(
-                    f"{where}:{index + 1}: markdown-exec session '{session[1]}' is already used by "
+                    f"{where}:{index + 1}: markdown-exec session '{session}' is already used by "
                     f"{first}; sessions are global to the build, give each page its own."
                 )
         if " id=" not in f" {match['options']}":
