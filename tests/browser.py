@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-import yaml
-
 from tests.sitebuild import ROOT
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -22,15 +20,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync",
 ]
 PHONE_WIDTH = 375
-
-
-def nav_pages() -> list[str]:
-    """Every page in mkdocs.yml's nav, as its source path under docs/, in reading order."""
-    def walk(entries):
-        for entry in entries:
-            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
-            yield from walk(value) if isinstance(value, list) else [value]
-    return list(walk(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]))
 
 
 def page_url_path(source: str) -> str:

@@ -44,6 +44,15 @@ def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False)
     return project
 
 
+def nav_pages() -> list[str]:
+    """Every page in mkdocs.yml's nav, as its source path under docs/, in reading order."""
+    def walk(entries):
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            yield from walk(value) if isinstance(value, list) else [value]
+    return list(walk(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]))
+
+
 def _keep_nav(nav: list, keep: set[str]) -> list:
     kept = []
     for entry in nav:

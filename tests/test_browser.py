@@ -8,8 +8,8 @@ import shutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM_FLAGS, audit_page, chromium_path, nav_pages, page_url_path, serve
-from tests.sitebuild import ROOT
+from tests.browser import CHROMIUM_FLAGS, audit_page, chromium_path, page_url_path, serve
+from tests.sitebuild import ROOT, nav_pages
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PAGES = nav_pages()

@@ -6,24 +6,15 @@ from pathlib import Path
 
 import pytest
 import torch.nn as nn
-import yaml
 
 from snippets.losses.atlas import (
     ATLAS, COURSE_LOSSES, DEPRECATED_ARGUMENTS, FAMILIES, atlas_table, formula_table, mind_map_layout, page_url,
 )
+from tests.sitebuild import ROOT, nav_pages
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # Losses a page may name for comparison without covering them (the atlas lists the course's 18).
 COMPARED_ONLY = {"HuberLoss"}
-
-
-def _nav_pages(nav) -> set[str]:
-    pages = set()
-    for item in nav:
-        value = next(iter(item.values())) if isinstance(item, dict) else item
-        pages |= _nav_pages(value) if isinstance(value, list) else {value}
-    return pages
 
 
 def test_atlas_lists_the_courses_18_losses_in_order():
@@ -47,8 +38,7 @@ def test_entry_is_a_torch_loss_with_its_documented_signature(loss):
 def test_entry_page_exists_is_in_nav_and_covers_it(loss):
     text = (DOCS / loss.page).read_text(encoding="utf-8")
     assert f"nn.{loss.name}" in text, f"{loss.page} never names nn.{loss.name}"
-    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
-    assert loss.page in _nav_pages(nav)
+    assert loss.page in nav_pages()
 
 
 def test_loss_pages_together_cover_exactly_the_atlas():
