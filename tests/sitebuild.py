@@ -23,6 +23,11 @@ def mkdocs_build(project: Path, site_dir: Path, **environment: str) -> subproces
     )
 
 
+def threads(count: int) -> dict[str, str]:
+    """Environment that makes torch (pages and labs) compute with `count` CPU threads."""
+    return {"OMP_NUM_THREADS": str(count), "MKL_NUM_THREADS": str(count)}
+
+
 def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False) -> Path:
     """A copy of the project whose docs hold only `pages` (path under docs/ -> Markdown)."""
     project = tmp / "project"
