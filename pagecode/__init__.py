@@ -4,7 +4,7 @@
   shows (no pytest or MkDocs needed, so a production build does not import the test tools).
 - ``runner``: runs one page's blocks in a fresh worker process, with a time limit, an output
   limit, and errors that name the page and line for an exception, ``sys.exit``, a crash or kill,
-  a change of working directory or of a process-wide setting, or a write into the sources.
+  a change of working directory or of a process-wide setting; writes into the project are refused.
 - ``cache``: content-addressed results of whole pages, read only when ``PAGECODE_CACHE`` is set
   (``make serve`` sets it; builds, CI and ``make test`` never read it).
 """

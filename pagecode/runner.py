@@ -12,7 +12,7 @@ a ``BlockError`` whose message starts with ``docs/page.md:LINE``:
 - printing more than ``OUTPUT_LIMIT`` characters;
 - leaving the working directory or a process-wide setting (torch's default dtype or print
   options, numpy's print options, environment variables, ...) changed;
-- writing into the project's sources (docs/, snippets/, overrides/, tests/, mkdocs.yml, ...).
+- writing into the project (docs/, snippets/, ...): refused with PermissionError (an audit hook).
 
 After a worker has died or been stopped, the page's later blocks fail at once, naming the block
 that broke it, rather than each waiting or blaming itself.
@@ -30,9 +30,6 @@ from pagecode.rules import ROOT
 
 BLOCK_TIMEOUT_SECONDS = float(os.environ.get("PAGECODE_BLOCK_TIMEOUT", "120"))
 OUTPUT_LIMIT = 1_000_000  # characters a block may print; the heaviest real figure is ~0.2 MB
-# What a block may not write into (the build writes only into its site folder and temp folders).
-WATCHED = [str(ROOT / name) for name in ("docs", "snippets", "overrides", "tests", "pagecode", "mkdocs.yml",
-                                          "pyproject.toml", "requirements.txt", "Makefile", "README.md")]
 PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "pagecode.worker"]
 
 _context = None
@@ -67,7 +64,7 @@ class PageRunner:
         context = _forkserver()
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=worker.serve, args=(child, str(ROOT), WATCHED, OUTPUT_LIMIT), name=f"pagecode {self.page}", daemon=True
+            target=worker.serve, args=(child, str(ROOT), OUTPUT_LIMIT), name=f"pagecode {self.page}", daemon=True
         )
         self.process.start()
         child.close()
@@ -101,6 +98,15 @@ class PageRunner:
         if status != worker.OK:
             raise BlockError(payload)
         return payload
+
+    def imported_files(self) -> list[str]:
+        """Files of this repository the page's code imported (paths relative to the root)."""
+        if self.process is None or self.broken:
+            return []
+        self.connection.send("imported files")
+        if not self.connection.poll(self.timeout):
+            return []
+        return self.connection.recv()
 
     @staticmethod
     def _describe_exit(code: int | None) -> str:

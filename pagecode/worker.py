@@ -64,40 +64,81 @@ def settings() -> dict[str, str]:
     return state
 
 
-def source_files(roots: list[str]) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every source file, to catch a block that writes into the project."""
-    seen = {}
-    for root in roots:
-        if os.path.isfile(root):
-            stat = os.stat(root)
-            seen[root] = (stat.st_mtime_ns, stat.st_size)
-            continue
-        for folder, subfolders, files in os.walk(root):
-            subfolders[:] = [name for name in subfolders if name not in {"__pycache__", ".git"}]
-            for name in files:
-                path = os.path.join(folder, name)
-                stat = os.stat(path)
-                seen[path] = (stat.st_mtime_ns, stat.st_size)
-    return seen
+# Audit events (PEP 578) that create, change or remove a file, and which arguments are paths.
+_WRITING_EVENTS = {
+    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1), "os.replace": (0, 1),
+    "os.truncate": (0,), "os.symlink": (1,), "os.link": (1,), "os.chmod": (0,), "os.utime": (0,),
+    "shutil.rmtree": (0,), "shutil.copyfile": (1,), "shutil.move": (1,),
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
-def serve(conn, root: str, watched: list[str], output_limit: int) -> None:
-    """Answer ("block", where, code, session, line, mode) requests until None arrives."""
+def forbid_writes_under(root: str) -> None:
+    """Make any write into the project from this process raise PermissionError (naming the
+    file), so a block cannot change the sources it is built from, nor make `mkdocs serve`
+    rebuild forever. Writes to temporary folders and elsewhere stay allowed."""
+
+    def inside(path) -> str | None:
+        if isinstance(path, int) or path is None:
+            return None
+        try:
+            full = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return None
+        return os.path.relpath(full, root) if full == root or full.startswith(root + os.sep) else None
+
+    def audit(event: str, args: tuple) -> None:
+        if event == "open":
+            path, mode, flags = args
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS)
+            targets = [path] if writing else []
+        elif event in _WRITING_EVENTS:
+            targets = [args[index] for index in _WRITING_EVENTS[event] if index < len(args)]
+        else:
+            return
+        for target in targets:
+            relative = inside(target)
+            if relative is not None:
+                raise PermissionError(f"a page's code may not write into the project: {relative} "
+                                      "(write to a temporary folder instead)")
+
+    sys.addaudithook(audit)
+
+
+def imported_files(root: str) -> list[str]:
+    """The project's own modules this page imported (its snippets), relative to the root."""
+    found = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and os.path.abspath(path).startswith(root + os.sep):
+            relative = os.path.relpath(os.path.abspath(path), root)
+            if not relative.startswith("pagecode" + os.sep):
+                found.add(relative)
+    return sorted(found)
+
+
+def serve(conn, root: str, output_limit: int) -> None:
+    """Answer (where, code, session, line, mode) requests until None arrives."""
     sys.dont_write_bytecode = True  # no __pycache__ written into snippets/
     if root not in sys.path:
         sys.path.insert(0, root)
     workdir = tempfile.mkdtemp(prefix="pagecode-")
     os.chdir(workdir)  # a block's relative writes land in a temporary folder
+    forbid_writes_under(root)
     sessions: dict[str, dict] = {}
     while True:
         request = conn.recv()
         if request is None:
             return
+        if request == "imported files":
+            conn.send(imported_files(root))
+            continue
         where, code, session, line, mode = request
-        conn.send(run_block(where, code, session, line, mode, sessions, root, watched, output_limit))
+        conn.send(run_block(where, code, session, line, mode, sessions, output_limit))
 
 
-def run_block(where, code, session, line, mode, sessions, root, watched, output_limit):
+def run_block(where, code, session, line, mode, sessions, output_limit):
     page = where.rsplit(":", 1)[0]
     # Compiled as the page itself, shifted to the block's lines, so a traceback names the page
     # and the exact line: File "docs/losses/entropy.md", line 83.
@@ -116,7 +157,7 @@ def run_block(where, code, session, line, mode, sessions, root, watched, output_
     else:  # "shown": what a reader running the shown code sees on standard output
         namespace.pop("print", None)
         stdout = printed
-    before_settings, before_files = settings(), source_files(watched)
+    before_settings = settings()
     started = time.perf_counter()
     old_stdout, old_stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = stdout, stray
@@ -144,9 +185,4 @@ def run_block(where, code, session, line, mode, sessions, root, watched, output_
             f"{where}: the block changed process-wide state ({details}). Every later block of the page "
             f"would run under it: restore it in the same block (e.g. a `with` statement or try/finally)."
         ), seconds
-    after_files = source_files(watched)
-    written = sorted(path for path in set(before_files) | set(after_files) if before_files.get(path) != after_files.get(path))
-    if written:
-        shown = ", ".join(os.path.relpath(path, root) for path in written[:5])
-        return ERROR, f"{where}: the block wrote into the project's sources ({shown}); write to a temporary folder instead", seconds
     return OK, printed.getvalue(), seconds

@@ -15,7 +15,11 @@ name the page and the line that caused it.
 - ``--8<--`` includes are checked before pymdownx.snippets runs, which would name neither.
 - A markdown-exec session used on two pages fails: each page runs in its own process.
 - MkDocs' link and anchor warnings get the line of the offending link prepended.
-- ``mkdocs serve`` also watches ``snippets/`` and ``pagecode/``.
+- ``mkdocs serve`` also watches ``snippets/`` and ``pagecode/``. With ``PAGECODE_CACHE`` set
+  (``make serve``), a page whose code, included and imported snippets, requirements and Python
+  are unchanged shows its stored results instead of running (``pagecode.cache``); under
+  ``serve --dirty`` a page whose stored results went stale is rebuilt even if its Markdown did
+  not change, so an edited snippet never leaves a stale page.
 
 With ``strict: true`` every warning logged here fails the build.
 """
@@ -44,6 +48,7 @@ from pagecode.rules import (  # noqa: E402  (needs ROOT on sys.path)
     include_lines,
     same_code,
 )
+from pagecode import cache  # noqa: E402
 from pagecode.runner import BlockError, PageRunner  # noqa: E402
 
 log = get_plugin_logger("pagecode")
@@ -58,9 +63,18 @@ class _Page:
         self.ran = 0
         self.runner = PageRunner(where)
         self.started = time.perf_counter()
+        self.key = cache.page_key(where, blocks) if cache.folder() and blocks else None
+        self.cached = cache.load(self.key) if self.key else None
+        self.results: list[list[str]] = []  # [status, text] per block, for the cache
 
 
 _page: _Page | None = None
+_dirty = False
+
+
+def on_startup(command, dirty):
+    global _dirty
+    _dirty = dirty
 
 
 def on_config(config):
@@ -134,10 +148,17 @@ def _run_in_worker(code: str, returncode: int | None = None, session: str | None
     page.ran += 1
     if not same_code(code, block.code()):
         raise SuperFencesException(f"{block.where}: markdown-exec was given other code than pagecode.rules found here; fix the rules.")
-    try:
-        return page.runner.run(block.where, code, session or None, block.line)
-    except BlockError as error:
-        raise markdown_exec.ExecutionError(markdown_exec.code_block("python", str(error))) from None
+    if page.cached is not None:
+        status, text = page.cached[page.ran - 1]
+    else:
+        try:
+            status, text = "ok", page.runner.run(block.where, code, session or None, block.line)
+        except BlockError as error:
+            status, text = "error", str(error)
+        page.results.append([status, text])
+    if status != "ok":
+        raise markdown_exec.ExecutionError(markdown_exec.code_block("python", text))
+    return text
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -150,13 +171,36 @@ def _close_page() -> None:
     if _page is None:
         return
     page, _page = _page, None
+    if page.key and page.cached is None and page.runner.broken is None and len(page.results) == len(page.blocks):
+        cache.store(page.key, page.runner.imported_files(), page.results)
     page.runner.close()
     if page.ran != len(page.blocks):
         raise PluginError(f"{page.where}: pagecode.rules found {len(page.blocks)} executed blocks, markdown-exec ran {page.ran}.")
-    if page.blocks:
+    if page.cached is not None:
+        log.info("took the results of %d blocks of %s from the cache", page.ran, page.where)
+    elif page.blocks:
         slowest = max(page.runner.seconds.items(), key=lambda item: item[1], default=("", 0.0))
         log.info("ran %d blocks of %s in %.2f s (slowest %s: %.2f s)", page.ran, page.where,
                  time.perf_counter() - page.started, slowest[0], slowest[1])
+
+
+def on_files(files, config):
+    """Under ``serve --dirty``, rebuild every page whose stored results are stale, not only the
+    pages whose Markdown changed."""
+    if not (_dirty and cache.folder()):
+        return files
+    for file in files.documentation_pages():
+        if not file.src_uri.endswith(".md"):
+            continue
+        where = f"{Path(config.docs_dir).name}/{file.src_uri}"
+        try:
+            blocks = executed_blocks(Path(file.abs_src_path).read_text(encoding="utf-8"), where)
+            stale = bool(blocks) and cache.load(cache.page_key(where, blocks)) is None
+        except (OSError, ValueError):  # a missing include or an open fence: let the build report it
+            stale = True
+        if stale:
+            Path(file.abs_dest_path).unlink(missing_ok=True)  # in the serve folder: forces a rebuild
+    return files
 
 
 def on_post_build(config) -> None:

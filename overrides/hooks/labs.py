@@ -26,6 +26,7 @@ bare nbclient traceback naming neither notebook nor cell. So this hook does the 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -79,12 +80,20 @@ def _execute_labs(files, config):
     _run_dir = Path(tempfile.mkdtemp(prefix="mkdocs-labs-"))
     for source in sources:
         where = f"{Path(config.docs_dir).name}/{source.src_uri}"
-        notebook_path = _run_dir / PurePosixPath(source.src_uri).with_suffix(".ipynb")
-        notebook_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        notebook = execute_lab(Path(source.abs_src_path), where, jupyter["kernel_name"], jupyter["allow_errors"])
-        log.info("executed %s in %.1f s", where, time.perf_counter() - started)
-        nbformat.write(notebook, notebook_path)
+        notebook_path = _cached_notebook(Path(source.abs_src_path), jupyter)
+        if notebook_path is None:
+            cached = False
+            notebook_path = _run_dir / PurePosixPath(source.src_uri).with_suffix(".ipynb")
+        else:
+            cached = notebook_path.is_file()
+        if cached:
+            log.info("took %s from the cache", where)
+        else:
+            notebook_path.parent.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            notebook = execute_lab(Path(source.abs_src_path), where, jupyter["kernel_name"], jupyter["allow_errors"])
+            log.info("executed %s in %.1f s", where, time.perf_counter() - started)
+            nbformat.write(notebook, notebook_path)
         files.remove(source)
         files.append(File.generated(config, source.src_uri, abs_src_path=str(notebook_path), inclusion=source.inclusion))
         _labs[source.src_uri] = notebook_path.name
@@ -102,6 +111,28 @@ def _point_wrappers_at_notebooks(files, config):
 
 
 on_files = CombinedEvent(_execute_labs, _point_wrappers_at_notebooks)
+
+
+def _cached_notebook(source: Path, jupyter) -> Path | None:
+    """Under ``make serve`` (PAGECODE_CACHE set), where the executed notebook of this exact lab
+    source, hook, kernel and set of pinned requirements is or will be stored; None otherwise.
+    A stored notebook that does not read back as a valid notebook is discarded."""
+    from pagecode import cache  # the build hook has put the repository on sys.path
+
+    base = cache.folder()
+    if base is None:
+        return None
+    material = [source.read_bytes(), Path(__file__).read_bytes(), (cache.ROOT / "requirements.txt").read_bytes(),
+                sys.version.encode(), jupyter["kernel_name"].encode(), str(jupyter["allow_errors"]).encode()]
+    key = hashlib.sha256(b"\0".join(material)).hexdigest()
+    # A stable path and name: serve --dirty sees an unchanged lab, and the download keeps its name.
+    path = base / "labs" / key / source.with_suffix(".ipynb").name
+    if path.is_file():
+        try:
+            nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception:  # noqa: BLE001  (any unreadable notebook is simply run again)
+            shutil.rmtree(path.parent, ignore_errors=True)
+    return path
 
 
 def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) -> nbformat.NotebookNode:
