@@ -179,6 +179,8 @@ def _close_page() -> None:
     if page.cached is not None:
         log.info("took the results of %d blocks of %s from the cache", page.ran, page.where)
     elif page.blocks:
+        for where, seconds in page.runner.seconds.items():
+            log.debug("block %s ran in %.3f s", where, seconds)  # read by `make bench`
         slowest = max(page.runner.seconds.items(), key=lambda item: item[1], default=("", 0.0))
         log.info("ran %d blocks of %s in %.2f s (slowest %s: %.2f s)", page.ran, page.where,
                  time.perf_counter() - page.started, slowest[0], slowest[1])
