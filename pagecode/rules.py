@@ -19,6 +19,7 @@ EXEC_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,})[ \t]*(?:python|py)
 _INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^"]+)"\s*$')
 _EXEC_OPTION = re.compile(r'\bexec="(?P<value>[^"]*)"')
 _SESSION_OPTION = re.compile(r'\bsession="(?P<value>[^"]*)"')
+_SOURCE_OPTION = re.compile(r'\bsource="(?P<value>[^"]*)"')
 _HTML_OPTION = re.compile(r'\bhtml="(?P<value>[^"]*)"')
 # markdown-exec leaves a source line out of the rendered page when it contains this marker.
 HIDE_MARKER = "markdown-exec: hide"
@@ -69,9 +70,22 @@ class Block:
         """The code the build runs: includes expanded, hidden lines kept."""
         return expand_includes(self.source, self.page, self.line)
 
-    def shown_code(self) -> str:
-        """The code a reader sees and copies: includes expanded, hidden lines removed."""
-        return "\n".join(line for line in self.code().split("\n") if HIDE_MARKER not in line)
+    @property
+    def shows_source(self) -> bool:
+        """markdown-exec shows a block's code only with a ``source`` option (above, tabbed-right, ...)."""
+        match = _SOURCE_OPTION.search(self.options)
+        return bool(match and match["value"])
+
+    def shown_code(self, keep_line_numbers: bool = False) -> str:
+        """The code a reader sees and copies: includes expanded, hidden lines removed (or blanked,
+        which Python reads the same, so that errors name the page's own lines); nothing for a
+        block that shows only its output."""
+        if not self.shows_source:
+            return ""
+        lines = self.code().split("\n")
+        if keep_line_numbers:
+            return "\n".join("" if HIDE_MARKER in line else line for line in lines)
+        return "\n".join(line for line in lines if HIDE_MARKER not in line)
 
 
 def executed_blocks(text: str, page: str) -> list[Block]:

@@ -9,8 +9,9 @@ and run by ``pagecode.runner``, the very modules the build hook uses:
   hang or changed global setting fails that item (naming page and line) and cannot end the run;
 - a block selected alone (``-k``, ``--lf``) first runs its session's earlier blocks;
 - each page with executed blocks also gets ``docs/page.md::shown code``: the code as the page
-  shows it (lines marked ``# markdown-exec: hide`` removed), run session by session in page
-  order as plain Python, must run and print exactly what the page shows.
+  shows it (lines marked ``# markdown-exec: hide`` removed; nothing for a block without a
+  ``source`` option), run session by session in page order as plain Python, must run and print
+  exactly what the build printed; an HTML block (a figure) must at least run.
 """
 
 from __future__ import annotations
@@ -123,13 +124,15 @@ class ShownCode(pytest.Item):
         try:
             for block in self.blocks:
                 try:
-                    printed = shown.run(block.where, block.shown_code(), block.session, block.line)
+                    printed = shown.run(block.where, block.shown_code(keep_line_numbers=True), block.session, block.line)
                 except BlockError as error:
                     problems.append(f"{error}\n(the shown code fails: does a hidden line define or import what it uses?)")
                     if shown.broken:
                         break
                     continue
-                if not block.html and printed != built[block.where]:
+                # An HTML block (a figure) must only run; a block that shows no code shows
+                # output nobody can reproduce from the page, but is presentation (a table).
+                if block.shows_source and not block.html and printed != built[block.where]:
                     diff = "\n".join(difflib.unified_diff(
                         built[block.where].splitlines(), printed.splitlines(),
                         "the page shows", "the shown code prints", lineterm="", n=1))

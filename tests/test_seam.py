@@ -253,3 +253,45 @@ def test_per_page_the_tests_collect_every_block_the_build_executes(site_build):
     # collected too (pytest-codeblocks, enabled by --codeblocks in pyproject.toml).
     assert {page for page in collected if f"{page}::shown code" in collect.stdout} == set(collected)
     assert re.search(r"^docs/initialization/exercises\.md::line \d+$", collect.stdout, flags=re.MULTILINE), collect.stdout
+
+
+SHOWN_CODE_PAGE = """# Shown
+
+```python exec="on" source="above" result="text" session="shown"
+total = 2 + 2
+print(f"total = {total}")
+```
+
+```python exec="on" source="above" result="text" session="shown"
+hidden = 10  # markdown-exec: hide
+print(hidden)
+```
+
+```python exec="on" source="above" result="text" session="shown"
+print("shown")
+print("only on the page")  # markdown-exec: hide
+```
+
+```python exec="on" source="above" result="text" session="shown"
+print(*["a", "b"], sep=", ")
+```
+
+```python exec="on" html="1" source="above" session="shown"
+print("<b>figure</b>")
+```
+"""
+
+
+def test_the_shown_code_check_runs_what_the_reader_copies_and_compares_its_output(tmp_path):
+    project = trimmed_project(tmp_path, {"index.md": "# Home\n", "shown.md": SHOWN_CODE_PAGE})
+    tests = run_codeblocks(project, "shown.md")
+    assert tests.returncode == 1 and "5 passed, 1 failed" in tests.stdout.replace("1 failed, 5 passed", "5 passed, 1 failed"), tests.stdout
+    report = tests.stdout.split("shown code of docs/shown.md")[1]
+    assert "docs/shown.md:8: the block raised NameError" in report  # a hidden line defined `hidden`
+    assert 'File "docs/shown.md", line 10' in report
+    assert "docs/shown.md:13: the shown code prints other text than the page shows" in report
+    assert "-only on the page" in report  # printed by a hidden line
+    # markdown-exec's print ignores sep=: the page shows "a b", the reader's Python prints "a, b".
+    assert "docs/shown.md:18: the shown code prints other text than the page shows" in report
+    assert "-a b" in report and "+a, b" in report
+    assert "docs/shown.md:3" not in report and "docs/shown.md:22" not in report
