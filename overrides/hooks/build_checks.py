@@ -15,7 +15,7 @@ name the page and the line that caused it.
 - ``--8<--`` includes are checked before pymdownx.snippets runs, which would name neither.
 - A markdown-exec session used on two pages fails: each page runs in its own process.
 - MkDocs' link and anchor warnings get the line of the offending link prepended.
-- ``mkdocs serve`` also watches ``snippets/`` and ``pagecode/``. With ``PAGECODE_CACHE`` set
+- ``mkdocs serve`` also watches ``snippets/`` (restart it after editing ``pagecode/`` or the hooks). With ``PAGECODE_CACHE`` set
   (``make serve``), a page whose code, included and imported snippets, requirements and Python
   are unchanged shows its stored results instead of running (``pagecode.cache``); under
   ``serve --dirty`` a page whose stored results went stale is rebuilt even if its Markdown did
@@ -92,8 +92,7 @@ def on_config(config):
 
 
 def on_serve(server, config, builder):
-    for folder in ("snippets", "pagecode"):
-        server.watch(str(ROOT / folder))
+    server.watch(str(ROOT / "snippets"))  # page code imports and includes them
     return server
 
 
