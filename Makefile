@@ -1,23 +1,31 @@
 # Two entry points: `make serve` for authors, `make test` for CI. Both set up .venv first.
+# (`make bench` is an extra: it measures them.)
 VENV := .venv
 BIN := $(VENV)/bin
 KATEX_VERSION := 0.19.1
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build vendor-katex clean
+.PHONY: serve test bench build vendor-katex clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# Authors: blocks and labs whose code and imported snippets did not change show stored results
+# (.cache/pagecode); --dirty re-renders only the pages that changed (or whose results went stale).
+# Not strict, so a failing block shows its traceback on the page instead of stopping the server.
 serve: $(BIN)/.installed
-	$(BIN)/mkdocs serve
+	PAGECODE_CACHE=.cache/pagecode $(BIN)/python -m mkdocs serve --dirty --no-strict
 
-# The strict build runs inside the suite (tests/test_site.py); pytest exit 5 means "no tests collected".
+# Measures the build and the author loop; prints a table and writes test-output/bench.json.
+bench: $(BIN)/.installed
+	$(BIN)/python -m tests.bench
+
+# The whole suite: the strict build runs inside it (tests/test_site.py), and every page's blocks.
+# tests/run_suite.py fails the run if pytest ended early (os._exit) or collected nothing.
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest --codeblocks; status=$$?; \
-	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+	$(BIN)/python -m tests.run_suite
 
 build: $(BIN)/.installed
 	$(BIN)/mkdocs build --strict --site-dir site

@@ -1,161 +1,167 @@
-"""The seam: run every block that markdown-exec executes at build time under ``pytest --codeblocks``.
+"""The seam: pytest runs every block that markdown-exec executes at build time, the same way.
 
-pytest-codeblocks 0.18 collects only fences whose info string is exactly ``python``, ``sh`` or
-``bash``; the build executes ``python exec="on" ...`` fences, which it skips. This plugin
-collects those, reusing pytest-codeblocks' own fence parser, and runs them the way
-markdown-exec does:
+Enabled in pyproject.toml, so plain ``pytest`` collects every ``docs/**/*.md`` (and
+``pytest docs/losses/entropy.md`` runs one page). The blocks are found by ``pagecode.rules``
+and run by ``pagecode.runner``, the very modules the build hook uses:
 
-- blocks of one ``session`` run in page order and share one globals dict;
-- a ``--8<-- "path"`` line is replaced by the file it names under ``snippets/``, as
-  pymdownx.snippets does at build time, so the test runs the very code the page shows;
-- code is compiled with the file name ``docs/page.md:LINE``, so a failure names page and line.
-
-The build hook (``overrides/hooks/build_checks.py``) imports the fence and include helpers
-below, so both runners agree on what an executed block and an include are.
+- each executed block is a test item, ``docs/page.md::exec line N``; blocks of a session share
+  one namespace, in page order, in the page's own worker process, so a block's exit, crash,
+  hang or changed global setting fails that item (naming page and line) and cannot end the run;
+- a block selected alone (``-k``, ``--lf``) first runs its session's earlier blocks;
+- each page with executed blocks also gets ``docs/page.md::shown code``: the code as the page
+  shows it (lines marked ``# markdown-exec: hide`` removed; nothing for a block without a
+  ``source`` option), run session by session in page order as plain Python, must run and print
+  exactly what the build printed; an HTML block (a figure) must at least run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import sys
-import traceback
+import difflib
+import os
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from pytest_codeblocks import extract_from_file
 
-ROOT = Path(__file__).resolve().parents[1]
-SNIPPETS = ROOT / "snippets"
+from pagecode.rules import ROOT, page_blocks, page_name
+from pagecode.runner import BlockError, PageRunner
 
-# The fence line of a markdown-exec Python block, possibly indented (inside tabs or admonitions).
-EXEC_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,})\s*(?:python|py)\b(?P<options>.*)$")
-_INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^"]+)"\s*$')
-_EXEC_OPTION = re.compile(r'\bexec="(?P<value>[^"]*)"')
-_SESSION_OPTION = re.compile(r'\bsession="(?P<value>[^"]*)"')
-
-
-def is_executed(options: str) -> bool:
-    """markdown-exec's own truth test for the ``exec`` option."""
-    match = _EXEC_OPTION.search(options)
-    return bool(match) and match["value"].lower() not in {"", "no", "off", "false", "0"}
-
-
-def session_of(options: str) -> str | None:
-    """The ``session`` option of a fence, if any."""
-    match = _SESSION_OPTION.search(options)
-    return match["value"] if match and match["value"] else None
-
-
-def include_lines(lines: list[str]) -> list[tuple[int, str]]:
-    """(1-based line number, target) of every single-file ``--8<-- "target"`` line."""
-    return [(n, m["target"]) for n, line in enumerate(lines, start=1) if (m := _INCLUDE.match(line))]
-
-
-def find_snippet(target: str) -> Path | None:
-    path = SNIPPETS / target
-    return path if path.is_file() else None
-
-
-def expand_includes(code: str, page: str, fence_line: int) -> str:
-    """Replace include lines by the file they name, like pymdownx.snippets with check_paths."""
-    expanded = []
-    for offset, line in enumerate(code.splitlines(keepends=True), start=1):
-        where = f"{page}:{fence_line + offset}"
-        match = _INCLUDE.match(line)
-        if not match:
-            if "--8<--" in line:
-                raise ValueError(f"{where}: only whole-file includes '--8<-- \"path\"' are supported: {line!r}")
-            expanded.append(line)
-            continue
-        path = find_snippet(match["target"])
-        if path is None:
-            raise FileNotFoundError(f"{where}: snippet file '{match['target']}' not found under snippets/")
-        text = path.read_text(encoding="utf-8")
-        expanded.append(text if text.endswith("\n") else text + "\n")
-    return "".join(expanded)
-
-
-def page_name(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
+DOCS = ROOT / "docs"
+RUN_RECORD = "PAGECODE_RUN_RECORD"  # set by tests/run_suite.py
 
 
 class ExecutedBlocks(pytest.File):
-    """The markdown-exec Python blocks of one Markdown page, one test item each."""
+    """The executed Python blocks of one Markdown page, one test item each, plus its shown-code check."""
 
     def collect(self):
-        # session name -> its blocks in page order, and how many of them have run
+        self.runner: PageRunner | None = None
         self.session_blocks: dict[str, list[ExecutedBlock]] = {}
-        self.session_state: dict[str, tuple[dict, int]] = {}
-        page = page_name(self.path)
-        for block in extract_from_file(self.path):
-            where = f"{page}:{block.lineno}"
-            match = EXEC_FENCE.match("```" + (block.syntax or ""))
-            if not match or not is_executed(match["options"]):
-                if block.syntax in {"python", "sh", "bash"} and "--8<--" in block.code:
-                    raise ValueError(f'{where}: an include in a plain fence would run as Python; use exec="on".')
-                continue
-            item = ExecutedBlock.from_parent(
-                self,
-                name=f"exec line {block.lineno}",
-                where=where,
-                code=expand_includes(block.code, page, block.lineno),
-                session_name=session_of(match["options"]),
-            )
-            if item.session_name:
-                self.session_blocks.setdefault(item.session_name, []).append(item)
-            yield item
+        self.session_done: dict[str, int] = {}  # how many of a session's blocks ran in self.runner
+        self.outputs: dict[str, str] = {}  # where -> what the block printed
+        blocks = page_blocks(self.path)
+        items = []
+        for block in blocks:
+            item = ExecutedBlock.from_parent(self, name=f"exec line {block.line}", block=block)
+            if block.session:
+                self.session_blocks.setdefault(block.session, []).append(item)
+            items.append(item)
+        if items:
+            items.append(ShownCode.from_parent(self, name="shown code", blocks=blocks))
+        return items
+
+    def page_runner(self) -> PageRunner:
+        if self.runner is None or self.runner.broken:
+            if self.runner is not None:
+                self.runner.close()
+            self.runner = PageRunner(page_name(self.path))
+            self.session_done.clear()
+        return self.runner
+
+    def teardown(self) -> None:
+        if getattr(self, "runner", None) is not None:
+            self.runner.close()
+            self.runner = None
 
 
 class ExecutedBlock(pytest.Item):
-    def __init__(self, *, where: str, code: str, session_name: str | None, **kwargs) -> None:
+    def __init__(self, *, block, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.where, self.code, self.session_name = where, code, session_name
+        self.block = block
 
-    def execute(self, namespace: dict) -> None:
-        module_name = re.sub(r"[^a-zA-Z\d]+", "_", f"code block {self.where}")
-        namespace["__name__"] = module_name
-        sys.modules[module_name] = ModuleType(module_name)  # dataclasses look their module up
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                exec(compile(self.code, self.where, "exec"), namespace)
-            except Exception as error:
-                raise BlockFailed(self.where, self.session_name, error) from error
+    def execute(self, runner: PageRunner) -> str:
+        block = self.block
+        output = runner.run(block.where, block.code(), block.session, block.line)
+        self.parent.outputs[block.where] = output
+        return output
 
     def runtest(self) -> None:
-        if self.session_name is None:
-            self.execute({})
+        runner = self.parent.page_runner()
+        session = self.block.session
+        if session is None:
+            self.execute(runner)
             return
-        blocks = self.parent.session_blocks[self.session_name]
-        namespace, done = self.parent.session_state.get(self.session_name, ({}, 0))
+        blocks = self.parent.session_blocks[session]
+        done = self.parent.session_done.get(session, 0)
         position = blocks.index(self)
         # Run alone (pytest -k, --lf) or after a failure, a block first needs its session's earlier blocks.
         for earlier in blocks[done:position]:
-            earlier.execute(namespace)
-        self.execute(namespace)
-        self.parent.session_state[self.session_name] = (namespace, position + 1)
+            earlier.execute(runner)
+            self.parent.session_done[session] = blocks.index(earlier) + 1
+        self.execute(runner)
+        self.parent.session_done[session] = position + 1
 
     def repr_failure(self, excinfo):
-        if isinstance(excinfo.value, BlockFailed):
+        if isinstance(excinfo.value, BlockError):
+            session = f" (session '{self.block.session}')" if self.block.session else ""
+            where, _, rest = str(excinfo.value).partition(": ")
+            return f"{where}{session}: {rest}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, self.block.line - 1, f"executed block {self.block.where}"
+
+
+class ShownCode(pytest.Item):
+    """What the reader copies runs: the shown code prints what the page shows."""
+
+    def __init__(self, *, blocks, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.blocks = blocks
+
+    def runtest(self) -> None:
+        page = page_name(self.path)
+        built = dict(self.parent.outputs)
+        if any(block.where not in built for block in self.blocks):  # run alone: run the page as the build does
+            runner = PageRunner(page)
+            try:
+                for block in self.blocks:
+                    built[block.where] = runner.run(block.where, block.code(), block.session, block.line)
+            except BlockError as error:
+                raise ShownCodeDiffers(f"{page}: the page's own code fails, see its exec items:\n{error}") from None
+            finally:
+                runner.close()
+        problems = []
+        shown = PageRunner(page, mode="shown")
+        try:
+            for block in self.blocks:
+                try:
+                    printed = shown.run(block.where, block.shown_code(keep_line_numbers=True), block.session, block.line)
+                except BlockError as error:
+                    problems.append(f"{error}\n(the shown code fails: does a hidden line define or import what it uses?)")
+                    if shown.broken:
+                        break
+                    continue
+                # An HTML block (a figure) must only run; a block that shows no code shows
+                # output nobody can reproduce from the page, but is presentation (a table).
+                if block.shows_source and not block.html and printed != built[block.where]:
+                    diff = "\n".join(difflib.unified_diff(
+                        built[block.where].splitlines(), printed.splitlines(),
+                        "the page shows", "the shown code prints", lineterm="", n=1))
+                    problems.append(f"{block.where}: the shown code prints other text than the page shows:\n{diff}")
+        finally:
+            shown.close()
+        if problems:
+            raise ShownCodeDiffers("\n\n".join(problems))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ShownCodeDiffers):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, f"executed block {self.where}"
+        return self.path, None, f"shown code of {page_name(self.path)}"
 
 
-class BlockFailed(Exception):
-    def __init__(self, where: str, session: str | None, error: Exception) -> None:
-        session_note = f" (session '{session}')" if session else ""
-        trace = "".join(traceback.format_exception(error))
-        super().__init__(f"{where}{session_note}: block raised {type(error).__name__}\n{trace}")
+class ShownCodeDiffers(Exception):
+    pass
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if parent.config.option.codeblocks and file_path.suffix == ".md":
+    if file_path.suffix == ".md" and file_path.resolve().is_relative_to(DOCS.resolve()):
         return ExecutedBlocks.from_parent(parent, path=file_path)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Record that the run reached its end, for tests/run_suite.py (a process exit skips this)."""
+    record = os.environ.get(RUN_RECORD)
+    if record:
+        Path(record).write_text(f"{int(exitstatus)} {session.testscollected}\n", encoding="utf-8")

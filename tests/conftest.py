@@ -1,13 +1,14 @@
 import pytest
 
-from tests.sitebuild import ROOT, mkdocs_build
+from tests.sitebuild import ROOT, mkdocs_build, threads
 
 
 @pytest.fixture(scope="session")
-def site_build(tmp_path_factory):
-    """One strict build of the real site, shared by every test that inspects the output."""
-    site = tmp_path_factory.mktemp("site")
-    return mkdocs_build(ROOT, site), site
+def site_build():
+    """One strict build of the real site into site/, shared by every test that inspects the
+    output; CI publishes this very build."""
+    site = ROOT / "site"
+    return mkdocs_build(ROOT, site, **threads(2)), site
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,20 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # Files a trimmed copy of the project needs besides its pages.
-PROJECT_FILES = ["mkdocs.yml", "pyproject.toml", "overrides", "snippets", "tests", "docs/assets"]
+PROJECT_FILES = ["mkdocs.yml", "pyproject.toml", "requirements.txt", "overrides", "pagecode", "snippets", "tests", "docs/assets"]
 
 
-def mkdocs_build(project: Path, site_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+def mkdocs_build(project: Path, site_dir: Path, **environment: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **environment}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=project, env=env, capture_output=True, text=True, check=False,
     )
+
+
+def threads(count: int) -> dict[str, str]:
+    """Environment that makes torch (pages and labs) compute with `count` CPU threads."""
+    return {"OMP_NUM_THREADS": str(count), "MKL_NUM_THREADS": str(count)}
 
 
 def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import html
+import os
 import re
 import sys
 from pathlib import Path
@@ -165,9 +166,12 @@ def test_the_page_shows_the_notebook_outputs_and_offers_download_and_colab(site,
                 assert html.escape(first_line, quote=False) in page, first_line
 
     assert f'<a class="md-button md-button--primary" href="{name}.ipynb" download>Download notebook</a>' in page
-    repository = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["extra"]["repository"]
-    colab = repository.replace("https://github.com/", "https://colab.research.google.com/github/")
-    assert f'href="{colab}/blob/gh-pages/labs/{name}/{name}.ipynb">Open in Colab</a>' in page
+    repository = os.environ.get("GITHUB_REPOSITORY")  # set in GitHub Actions, which publishes this build
+    if repository:
+        colab = f"https://colab.research.google.com/github/{repository}/blob/gh-pages/labs/{name}/{name}.ipynb"
+        assert f'<a class="md-button" href="{colab}">Open in Colab</a>' in page
+    else:  # no deploy target: no link that would lead nowhere
+        assert "Open in Colab" not in page and "colab.research.google.com" not in page
     assert page.index("</h1>") < page.index("Download notebook") < page.index('class="jp-Cell jp-CodeCell')  # under the title
 
 
@@ -238,16 +242,51 @@ def test_only_labs_become_notebook_pages(tmp_path):
 
 
 def test_a_cell_that_runs_too_long_fails_naming_the_lab_line_and_cell(tmp_path, monkeypatch):
-    import importlib.util
-
     from mkdocs.exceptions import PluginError
 
-    spec = importlib.util.spec_from_file_location("labs_hook", ROOT / "overrides" / "hooks" / "labs.py")
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
+    hook = load_labs_hook()
     monkeypatch.setattr(hook, "CELL_TIMEOUT_SECONDS", 2)  # instead of waiting for the real limit
     lab = tmp_path / "slow_lab.py"
     lab.write_text(TINY_LAB + "\n# %%\nimport time\ntime.sleep(60)\n", encoding="utf-8")
     line = cell_markers(lab.read_text(encoding="utf-8"))[-1]
     with pytest.raises(PluginError, match=rf"^docs/labs/slow_lab\.py:{line}: cell 3 timed out"):
         hook.execute_lab(lab, "docs/labs/slow_lab.py", "python3", False)
+
+
+def test_the_colab_link_comes_from_the_deploy_environment(tmp_path):
+    project = trimmed_project(tmp_path, {"index.md": "# Home\n", "labs/tiny_lab.py": TINY_LAB})
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "repository" not in config.get("extra", {})  # no placeholder repository in the config
+    build = mkdocs_build(project, tmp_path / "site", GITHUB_REPOSITORY="someone/week4-site")
+    assert build.returncode == 0, build.stdout + build.stderr
+    page = (tmp_path / "site/labs/tiny_lab/index.html").read_text(encoding="utf-8")
+    colab = "https://colab.research.google.com/github/someone/week4-site/blob/gh-pages/labs/tiny_lab/tiny_lab.ipynb"
+    assert f'<a class="md-button" href="{colab}">Open in Colab</a>' in page
+
+
+def load_labs_hook():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("labs_hook", ROOT / "overrides" / "hooks" / "labs.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return hook
+
+
+def test_the_lab_kernel_ignores_the_builders_ipython_startup_files_and_pythonstartup(tmp_path, monkeypatch):
+    ipython = tmp_path / "ipython"
+    (ipython / "profile_default" / "startup").mkdir(parents=True)
+    (ipython / "profile_default" / "startup" / "00-leak.py").write_text("LEAKED_FROM_STARTUP = 1\n")
+    (tmp_path / "startup.py").write_text("LEAKED_FROM_PYTHONSTARTUP = 1\n")
+    monkeypatch.setenv("IPYTHONDIR", str(ipython))
+    monkeypatch.setenv("PYTHONSTARTUP", str(tmp_path / "startup.py"))
+    lab = tmp_path / "probe_lab.py"
+    lab.write_text(TINY_LAB + "\n# %%\nprint(sorted(name for name in globals() if name.startswith('LEAKED')))\n", encoding="utf-8")
+    notebook = load_labs_hook().execute_lab(lab, "docs/labs/probe_lab.py", "python3", False)
+    assert notebook.cells[-1].outputs[0].text == "[]\n"
+    # The probe can see a leak: the same lab run by a bare nbclient picks up both.
+    from nbclient import NotebookClient
+
+    bare = jupytext.read(lab)
+    NotebookClient(bare, kernel_name="python3").execute()
+    assert bare.cells[-1].outputs[0].text == "['LEAKED_FROM_PYTHONSTARTUP', 'LEAKED_FROM_STARTUP']\n"

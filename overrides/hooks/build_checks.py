@@ -1,11 +1,25 @@
-"""MkDocs hook: make every build failure name the page and the line that caused it.
+"""MkDocs hook: run the pages' code in contained worker processes, and make every build failure
+name the page and the line that caused it.
 
-- Executed fences (```python exec="on" ...) get ``id="docs/page.md:LINE"``, so markdown-exec's
-  "code block exited with errors" warning, and the traceback it prints, name the page and line.
+- Executed fences (```python exec="on" ...) are found by ``pagecode.rules``, the module the test
+  plugin uses too. Each gets ``id="docs/page.md:LINE"``, so markdown-exec's "code block exited
+  with errors" warning names page and line.
+- markdown-exec stays the renderer, through its documented set-up as a SuperFences custom fence
+  (its own ``validator``, and ``base_format`` with a ``run`` function): this hook registers the
+  ``python`` fence, whose ``run`` sends the block to the page's worker process
+  (``pagecode.runner``): a fresh process per page, with a time limit, an output limit, and loud
+  errors for exits, crashes and changed global settings. markdown-exec's plugin keeps its other
+  duties with ``languages: []``.
+- Every page must run exactly the blocks the rules found on it, or the build fails: the tests
+  collect the same blocks, so the two runners cannot silently disagree.
 - ``--8<--`` includes are checked before pymdownx.snippets runs, which would name neither.
-- A markdown-exec session used on two pages fails: the test bridge runs each page on its own.
+- A markdown-exec session used on two pages fails: each page runs in its own process.
 - MkDocs' link and anchor warnings get the line of the offending link prepended.
-- The repository root goes on ``sys.path`` so executed blocks can ``import snippets``.
+- ``mkdocs serve`` also watches ``snippets/`` (restart it after editing ``pagecode/`` or the hooks). With ``PAGECODE_CACHE`` set
+  (``make serve``), a page whose code, included and imported snippets, requirements and Python
+  are unchanged shows its stored results instead of running (``pagecode.cache``); under
+  ``serve --dirty`` a page whose stored results went stale is rebuilt even if its Markdown did
+  not change, so an edited snippet never leaves a stale page.
 
 With ``strict: true`` every warning logged here fails the build.
 """
@@ -15,30 +29,71 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 
+import markdown_exec
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import get_plugin_logger
+from pymdownx.superfences import SuperFencesException
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.codeblock_bridge import (  # noqa: E402  (needs ROOT on sys.path)
+from pagecode.rules import (  # noqa: E402  (needs ROOT on sys.path)
     EXEC_FENCE,
+    executed_blocks,
     find_snippet,
     include_lines,
-    is_executed,
-    session_of,
+    same_code,
 )
+from pagecode import cache  # noqa: E402
+from pagecode.runner import BlockError, PageRunner  # noqa: E402
 
+log = get_plugin_logger("pagecode")
 _sessions_seen: dict[str, str] = {}
+
+
+class _Page:
+    """The page being rendered: its blocks, how many have run, and its worker process."""
+
+    def __init__(self, where: str, blocks) -> None:
+        self.where, self.blocks = where, blocks
+        self.ran = 0
+        self.runner = PageRunner(where)
+        self.started = time.perf_counter()
+        self.key = cache.page_key(where, blocks) if cache.folder() and blocks else None
+        self.cached = cache.load(self.key) if self.key else None
+        self.results: list[list[str]] = []  # [status, text] per block, for the cache
+
+
+_page: _Page | None = None
+_dirty = False
+
+
+def on_startup(command, dirty):
+    global _dirty
+    _dirty = dirty
 
 
 def on_config(config):
     # MkDocs restores sys.path after loading a hook, so executed blocks need ROOT added again.
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    plugin = config.plugins.get("markdown-exec")
+    if plugin is None or plugin.config.languages:
+        raise PluginError("mkdocs.yml: keep the markdown-exec plugin with `languages: []`; "
+                          "overrides/hooks/build_checks.py registers the python fence itself.")
+    fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
+    for language in ("python", "py"):
+        fences.append({"name": language, "class": language, "validator": markdown_exec.validator, "format": _format_python})
     return config
+
+
+def on_serve(server, config, builder):
+    server.watch(str(ROOT / "snippets"))  # page code imports and includes them
+    return server
 
 
 def on_pre_build(config) -> None:
@@ -49,26 +104,115 @@ def on_pre_build(config) -> None:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    global _page
+    _close_page()
     where = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
     lines = markdown.split("\n")
     for number, target in include_lines(lines):
         if find_snippet(target) is None:
             raise PluginError(f"{where}:{number}: snippet file '{target}' not found under snippets/")
-    for index, line in enumerate(lines):
-        match = EXEC_FENCE.match(line)
-        if not match or not is_executed(match["options"]):
-            continue
-        session = session_of(match["options"])
+    try:
+        blocks = executed_blocks(markdown, where)
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+    for block in blocks:
+        session = block.session
         if session:
             first = _sessions_seen.setdefault(session, where)
             if first != where:
                 raise PluginError(
-                    f"{where}:{index + 1}: markdown-exec session '{session}' is already used by "
+                    f"{block.where}: markdown-exec session '{session}' is already used by "
                     f"{first}; sessions are global to the build, give each page its own."
                 )
-        if " id=" not in f" {match['options']}":
-            lines[index] = f'{line} id="{where}:{index + 1}"'
+        fence = lines[block.line - 1]
+        if " id=" not in f" {EXEC_FENCE.match(fence)['options']}":
+            lines[block.line - 1] = f'{fence} id="{block.where}"'
+    _page = _Page(where, blocks)
     return "\n".join(lines)
+
+
+def _format_python(source, language, css_class, options, md, **kwargs):
+    """markdown-exec's python formatter, with the code run in the page's worker process."""
+    return markdown_exec.base_format(language="python", run=_run_in_worker, code=source, md=md, **options)
+
+
+def _run_in_worker(code: str, returncode: int | None = None, session: str | None = None, id: str = "", **extra) -> str:  # noqa: A002
+    page = _page
+    # SuperFences treats any other exception from a fence's formatter as "not my fence" and shows
+    # the block as plain code, unexecuted; SuperFencesException is the one it lets through.
+    if page is None or page.ran >= len(page.blocks):
+        where = page.where if page else "a page"
+        raise SuperFencesException(f"{where}: markdown-exec ran a block pagecode.rules did not find (id {id!r}).")
+    block = page.blocks[page.ran]
+    page.ran += 1
+    if not same_code(code, block.code()):
+        raise SuperFencesException(f"{block.where}: markdown-exec was given other code than pagecode.rules found here; fix the rules.")
+    if page.cached is not None:
+        status, text = page.cached[page.ran - 1]
+    else:
+        try:
+            status, text = "ok", page.runner.run(block.where, code, session or None, block.line)
+        except BlockError as error:
+            status, text = "error", str(error)
+        page.results.append([status, text])
+    if status != "ok":
+        raise markdown_exec.ExecutionError(markdown_exec.code_block("python", text))
+    return text
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    _close_page()
+    return html
+
+
+def _close_page() -> None:
+    global _page
+    if _page is None:
+        return
+    page, _page = _page, None
+    if page.key and page.cached is None and page.runner.broken is None and len(page.results) == len(page.blocks):
+        cache.store(page.key, page.runner.imported_files(), page.results)
+    page.runner.close()
+    if page.ran != len(page.blocks):
+        raise PluginError(f"{page.where}: pagecode.rules found {len(page.blocks)} executed blocks, markdown-exec ran {page.ran}.")
+    if page.cached is not None:
+        log.info("took the results of %d blocks of %s from the cache", page.ran, page.where)
+    elif page.blocks:
+        for where, seconds in page.runner.seconds.items():
+            log.debug("block %s ran in %.3f s", where, seconds)  # read by `make bench`
+        slowest = max(page.runner.seconds.items(), key=lambda item: item[1], default=("", 0.0))
+        log.info("ran %d blocks of %s in %.2f s (slowest %s: %.2f s)", page.ran, page.where,
+                 time.perf_counter() - page.started, slowest[0], slowest[1])
+
+
+def on_files(files, config):
+    """Under ``serve --dirty``, rebuild every page whose stored results are stale, not only the
+    pages whose Markdown changed."""
+    if not (_dirty and cache.folder()):
+        return files
+    for file in files.documentation_pages():
+        if not file.src_uri.endswith(".md"):
+            continue
+        where = f"{Path(config.docs_dir).name}/{file.src_uri}"
+        try:
+            blocks = executed_blocks(Path(file.abs_src_path).read_text(encoding="utf-8"), where)
+            stale = bool(blocks) and cache.load(cache.page_key(where, blocks)) is None
+        except (OSError, ValueError):  # a missing include or an open fence: let the build report it
+            stale = True
+        if stale:
+            Path(file.abs_dest_path).unlink(missing_ok=True)  # in the serve folder: forces a rebuild
+    return files
+
+
+def on_post_build(config) -> None:
+    _close_page()
+
+
+def on_build_error(error) -> None:
+    global _page
+    if _page is not None:
+        _page.runner.close()
+        _page = None
 
 
 class _LinkLineFilter(logging.Filter):

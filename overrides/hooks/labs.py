@@ -16,12 +16,17 @@ bare nbclient traceback naming neither notebook nor cell. So this hook does the 
 - ``on_page_content``: removes the scripts mkdocs-jupyter's template loads from CDNs (MathJax 2,
   mermaid), because the site works offline and its vendored KaTeX typesets the notebook's math
   (``assets/javascripts/katex-init.js``); and puts "Download notebook" and "Open in Colab"
-  buttons under the lab's title. The Colab link opens the executed notebook from the branch
-  ``mkdocs gh-deploy`` publishes the site to, in the repository named once as ``extra.repository``.
+  buttons under the lab's title. The Colab link opens the executed notebook from the branch the
+  site is published to, in the repository the deploy environment names (``GITHUB_REPOSITORY``,
+  which GitHub Actions sets); a build without it (a laptop, a fork's CI elsewhere) shows only the
+  download button rather than a link that would lead nowhere.
+- The lab kernel runs isolated from the user's set-up: a fresh, empty ``IPYTHONDIR`` (no
+  startup files, no profile configuration) and no ``PYTHONSTARTUP`` or ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -41,7 +46,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 LAB_SOURCES = "labs/*.py"
-PAGES_BRANCH = "gh-pages"  # where `mkdocs gh-deploy` publishes the built site, notebooks included
+PAGES_BRANCH = "gh-pages"  # where the Pages workflow publishes the built site, notebooks included
+REPOSITORY_VARIABLE = "GITHUB_REPOSITORY"  # "owner/name", set by GitHub Actions
 CELL_TIMEOUT_SECONDS = 120  # a runaway cell fails the build instead of hanging it
 
 log = get_plugin_logger("labs")
@@ -70,16 +76,24 @@ def _execute_labs(files, config):
     if not sources:
         return files
     jupyter = _jupyter_options(config)
-    _repository(config)  # fail before spending time on the labs
+    _repository()  # fail before spending time on the labs
     _run_dir = Path(tempfile.mkdtemp(prefix="mkdocs-labs-"))
     for source in sources:
         where = f"{Path(config.docs_dir).name}/{source.src_uri}"
-        notebook_path = _run_dir / PurePosixPath(source.src_uri).with_suffix(".ipynb")
-        notebook_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        notebook = execute_lab(Path(source.abs_src_path), where, jupyter["kernel_name"], jupyter["allow_errors"])
-        log.info("executed %s in %.1f s", where, time.perf_counter() - started)
-        nbformat.write(notebook, notebook_path)
+        notebook_path = _cached_notebook(Path(source.abs_src_path), jupyter)
+        if notebook_path is None:
+            cached = False
+            notebook_path = _run_dir / PurePosixPath(source.src_uri).with_suffix(".ipynb")
+        else:
+            cached = notebook_path.is_file()
+        if cached:
+            log.info("took %s from the cache", where)
+        else:
+            notebook_path.parent.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            notebook = execute_lab(Path(source.abs_src_path), where, jupyter["kernel_name"], jupyter["allow_errors"])
+            log.info("executed %s in %.1f s", where, time.perf_counter() - started)
+            nbformat.write(notebook, notebook_path)
         files.remove(source)
         files.append(File.generated(config, source.src_uri, abs_src_path=str(notebook_path), inclusion=source.inclusion))
         _labs[source.src_uri] = notebook_path.name
@@ -99,6 +113,28 @@ def _point_wrappers_at_notebooks(files, config):
 on_files = CombinedEvent(_execute_labs, _point_wrappers_at_notebooks)
 
 
+def _cached_notebook(source: Path, jupyter) -> Path | None:
+    """Under ``make serve`` (PAGECODE_CACHE set), where the executed notebook of this exact lab
+    source, hook, kernel and set of pinned requirements is or will be stored; None otherwise.
+    A stored notebook that does not read back as a valid notebook is discarded."""
+    from pagecode import cache  # the build hook has put the repository on sys.path
+
+    base = cache.folder()
+    if base is None:
+        return None
+    material = [source.read_bytes(), Path(__file__).read_bytes(), (cache.ROOT / "requirements.txt").read_bytes(),
+                sys.version.encode(), jupyter["kernel_name"].encode(), str(jupyter["allow_errors"]).encode()]
+    key = hashlib.sha256(b"\0".join(material)).hexdigest()
+    # A stable path and name: serve --dirty sees an unchanged lab, and the download keeps its name.
+    path = base / "labs" / key / source.with_suffix(".ipynb").name
+    if path.is_file():
+        try:
+            nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception:  # noqa: BLE001  (any unreadable notebook is simply run again)
+            shutil.rmtree(path.parent, ignore_errors=True)
+    return path
+
+
 def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) -> nbformat.NotebookNode:
     """The lab at `source` as an executed notebook whose bytes depend only on the source and the
     installed packages."""
@@ -108,7 +144,7 @@ def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) 
     notebook.metadata["kernelspec"] = {"name": kernel_name, "display_name": spec.display_name, "language": spec.language}
     for number, cell in enumerate(notebook.cells, start=1):
         cell.id = f"cell-{number}"
-    with tempfile.TemporaryDirectory(prefix="lab-cwd-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="lab-cwd-") as workdir, tempfile.TemporaryDirectory(prefix="lab-ipython-") as ipython_dir:
         client = NotebookClient(
             notebook, kernel_name=kernel_name, timeout=CELL_TIMEOUT_SECONDS, allow_errors=allow_errors,
             # No timestamps, and one stdout output per cell however the kernel happened to
@@ -122,7 +158,9 @@ def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) 
         running: list[int] = []
         client.on_cell_error = lambda cell, cell_index, execute_reply: failed.append(cell_index)
         client.on_cell_execute = lambda cell, cell_index: running.append(cell_index)
-        environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+        # A reader's fresh Jupyter: no path into this repository, no startup code of whoever builds.
+        environment = {name: value for name, value in os.environ.items() if name not in {"PYTHONPATH", "PYTHONSTARTUP"}}
+        environment["IPYTHONDIR"] = ipython_dir
         try:
             client.execute(env=environment)
         except CellExecutionError as error:
@@ -170,12 +208,14 @@ def _jupyter_options(config) -> dict:
     return options
 
 
-def _repository(config) -> str:
-    url = config.extra.get("repository", "")
-    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)/?", url)
-    if not match:
-        raise PluginError(f"extra.repository must be a GitHub repository URL (https://github.com/owner/name), got {url!r}")
-    return match[1]
+def _repository() -> str | None:
+    """The GitHub repository ("owner/name") the site is deployed from, or None outside a deploy."""
+    name = os.environ.get(REPOSITORY_VARIABLE, "")
+    if not name:
+        return None
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+        raise PluginError(f"{REPOSITORY_VARIABLE} must name a GitHub repository as owner/name, got {name!r}")
+    return name
 
 
 def on_page_content(content: str, page, config, files) -> str:
@@ -193,13 +233,13 @@ def on_page_content(content: str, page, config, files) -> str:
     title_end += len("</h1>")
     # mkdocs-jupyter's include_source puts the notebook in the page's own folder.
     published = PurePosixPath(page.file.dest_uri).parent / notebook
-    colab = f"https://colab.research.google.com/github/{_repository(config)}/blob/{PAGES_BRANCH}/{published}"
-    buttons = (
-        '\n<p class="lab-actions">'
-        f'<a class="md-button md-button--primary" href="{html.escape(notebook)}" download>Download notebook</a> '
-        f'<a class="md-button" href="{html.escape(colab)}">Open in Colab</a>'
-        "</p>\n"
-    )
+    buttons = f'<a class="md-button md-button--primary" href="{html.escape(notebook)}" download>Download notebook</a>'
+    repository = _repository()
+    if repository:
+        colab = f"https://colab.research.google.com/github/{repository}/blob/{PAGES_BRANCH}/{published}"
+        buttons += f' <a class="md-button" href="{html.escape(colab)}">Open in Colab</a>'
+    buttons = f'\n<p class="lab-actions">{buttons}</p>\n'
+
     return content[:title_end] + buttons + content[title_end:]
 
 

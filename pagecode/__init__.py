@@ -1,0 +1,10 @@
+"""The machinery that runs the pages' code, shared by the build hooks and the test suite.
+
+- ``rules``: which fences are executed, their sessions, ``--8<--`` includes, and the code a page
+  shows (no pytest or MkDocs needed, so a production build does not import the test tools).
+- ``runner``: runs one page's blocks in a fresh worker process, with a time limit, an output
+  limit, and errors that name the page and line for an exception, ``sys.exit``, a crash or kill,
+  a change of working directory or of a process-wide setting; writes into the project are refused.
+- ``cache``: content-addressed results of whole pages, read only when ``PAGECODE_CACHE`` is set
+  (``make serve`` sets it; builds, CI and ``make test`` never read it).
+"""

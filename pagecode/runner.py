@@ -1,0 +1,139 @@
+"""Run one page's executed blocks in a fresh worker process, the same way for the build and the tests.
+
+Each page gets a new process, forked from a server that has already imported torch, numpy and
+matplotlib (``multiprocessing``'s documented "forkserver" start method with a preload list), so
+no variable, imported snippet module or setting survives from another page or an earlier build.
+The parent waits for each block with a time limit, and turns every way a block can go wrong into
+a ``BlockError`` whose message starts with ``docs/page.md:LINE``:
+
+- an exception, or ``sys.exit``, inside the block (with the traceback, naming page lines);
+- running longer than ``PAGECODE_BLOCK_TIMEOUT`` seconds (default 120): the worker is killed;
+- the worker dying (``os._exit``, a crash, a kill): its exit status or signal is reported;
+- printing more than ``OUTPUT_LIMIT`` characters;
+- leaving the working directory or a process-wide setting (torch's default dtype or print
+  options, numpy's print options, environment variables, ...) changed;
+- writing into the project (docs/, snippets/, ...): refused with PermissionError (an audit hook).
+
+After a worker has died or been stopped, the page's later blocks fail at once, naming the block
+that broke it, rather than each waiting or blaming itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+from pagecode import worker
+from pagecode.rules import ROOT
+
+BLOCK_TIMEOUT_SECONDS = float(os.environ.get("PAGECODE_BLOCK_TIMEOUT", "120"))
+OUTPUT_LIMIT = 1_000_000  # characters a block may print; the heaviest real figure is ~0.2 MB
+PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "pagecode.worker"]
+
+_context = None
+
+
+class BlockError(Exception):
+    """A block failed; the message names page and line first."""
+
+
+def _forkserver():
+    global _context
+    if _context is None:
+        os.environ.setdefault("MPLBACKEND", "Agg")  # the workers draw off screen
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _context = context
+    return _context
+
+
+class PageRunner:
+    """The worker process that runs one page's blocks, in page order."""
+
+    def __init__(self, page: str, mode: str = "build", timeout: float | None = None) -> None:
+        self.page, self.mode = page, mode
+        self.timeout = BLOCK_TIMEOUT_SECONDS if timeout is None else timeout
+        self.process = None
+        self.connection = None
+        self.broken: str | None = None  # why later blocks cannot run
+        self.seconds: dict[str, float] = {}  # where -> run time
+
+    def _start(self) -> None:
+        context = _forkserver()
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=worker.serve, args=(child, str(ROOT), OUTPUT_LIMIT), name=f"pagecode {self.page}", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def run(self, where: str, code: str, session: str | None, line: int) -> str:
+        """What the block printed; BlockError if it failed in any way."""
+        if self.broken:
+            raise BlockError(f"{where}: not run, because {self.broken}")
+        if self.process is None:
+            self._start()
+        started = time.perf_counter()
+        try:
+            self.connection.send((where, code, session, line, self.mode))
+            finished = self.connection.poll(self.timeout)
+        except (BrokenPipeError, ConnectionResetError):
+            finished = True
+        if not finished:
+            self._stop()
+            self.broken = f"{where} ran for more than {self.timeout:g} s and was stopped"
+            raise BlockError(f"{where}: the block ran for more than {self.timeout:g} s and was stopped (PAGECODE_BLOCK_TIMEOUT)")
+        try:
+            status, payload, _ = self.connection.recv()
+        except (EOFError, ConnectionResetError, OSError):
+            self.process.join(5)
+            ended = self._describe_exit(self.process.exitcode)
+            self.process = None
+            self.broken = f"{where} {ended}"
+            raise BlockError(f"{where}: the block {ended}; a page's code must not end or crash its process") from None
+        finally:
+            self.seconds[where] = time.perf_counter() - started
+        if status != worker.OK:
+            raise BlockError(payload)
+        return payload
+
+    def imported_files(self) -> list[str]:
+        """Files of this repository the page's code imported (paths relative to the root)."""
+        if self.process is None or self.broken:
+            return []
+        self.connection.send("imported files")
+        if not self.connection.poll(self.timeout):
+            return []
+        return self.connection.recv()
+
+    @staticmethod
+    def _describe_exit(code: int | None) -> str:
+        if code is None:
+            return "stopped its worker process"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"killed its worker process with {name}"
+        return f"ended its worker process with exit status {code} (os._exit or a crash)"
+
+    def _stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join(5)
+            self.process = None
+
+    def close(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            try:
+                self.connection.send(None)
+            except OSError:
+                pass
+            self.process.join(5)
+        self._stop()
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
