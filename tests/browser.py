@@ -154,7 +154,7 @@ _CODE_FIT_CHECK = """() => {
   const cut = [];
   document.querySelectorAll("article pre > code").forEach((code, i) => {
     if (code.clientWidth === 0 || code.scrollWidth <= code.clientWidth + 1) return;
-    const lines = code.textContent.split("\n");
+    const lines = code.textContent.split("\\n");
     const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
     const kind = code.closest(".exec-output") ? "output" : "code";
     cut.push(`${kind} block ${i + 1} is cut: needs ${code.scrollWidth}px, column is ${code.clientWidth}px ` +
