@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.browser import CHROMIUM_FLAGS, PHONE_WIDTH, audit_page, axe_contrast, chromium_path, page_url_path, serve
+from tests.reading import hard_coded_ink
 from tests.sitebuild import ROOT, mkdocs_build, nav_pages, trimmed_project
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -189,7 +190,7 @@ print("a printed line far too long for the column: " + "0123456789" * 10)
 import matplotlib.pyplot as plt
 from snippets.figures import figure_html
 fig, ax = plt.subplots(figsize=(14, 4))
-ax.plot([0, 1], [0, 1])
+ax.plot([0, 1], [0, 1], color="black")
 ax.set_title("six-point text on a wide figure", fontsize=6)
 print(figure_html(fig, "unreadable on a phone"))
 ```
@@ -197,11 +198,13 @@ print(figure_html(fig, "unreadable on a phone"))
 
 
 def test_the_reader_checks_catch_a_broken_page(browser, tmp_path):
-    """A cut output line at 1280 px, a contrast failure and a figure whose text is too small on
-    a phone each fail, naming the element and the measured value."""
+    """A cut output line at 1280 px, a contrast failure, a figure whose text is too small on a
+    phone and a black stroke in a figure each fail, naming the element and the measured value."""
     project = trimmed_project(tmp_path, {"index.md": BROKEN_PAGE})
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert any("has stroke #000000" in p for p in hard_coded_ink("docs/index.md", html))
     with serve(tmp_path / "site") as url:
         problems = "\n".join(audit_page(browser, url).problems)
     assert re.search(r"at 1280px: output block 2 is cut: needs \d+px, column is \d+px \(longest line, 145 chars", problems), problems
