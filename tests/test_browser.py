@@ -207,6 +207,6 @@ def test_the_reader_checks_catch_a_broken_page(browser, tmp_path):
     assert any("has stroke #000000" in p for p in hard_coded_ink("docs/index.md", html))
     with serve(tmp_path / "site") as url:
         problems = "\n".join(audit_page(browser, url).problems)
-    assert re.search(r"at 1280px: output block 2 is cut: needs \d+px, column is \d+px \(longest line, 145 chars", problems), problems
+    assert re.search(r"at 1280px: output block 2 is cut: needs \d+px, column is \d+px \(longest line, 144 chars", problems), problems
     assert re.search(r"contrast: p: contrast 1\.\d+:1 \(#c8c8c8 on #ffffff", problems), problems
     assert re.search(r'at 375px: figure 1 \("unreadable on a phone"\): text renders at [0-4]\.\dpx', problems), problems
