@@ -7,8 +7,8 @@
 
 - Search finds the page, not the lab: every code cell of a lab (its source, its outputs and
   the copy button's text) is marked ``data-search-exclude``, which Material's search plugin
-  honours (it indexes only the lab's prose), so a query for an API name leads to the page
-  that explains it.
+  honours (it indexes only the lab's prose), and the lab's prose is ranked below the pages
+  (``LAB_SEARCH_BOOST``), so a query for a term or an API name leads to the page that explains it.
 - Labs link back to the pages they extend: a lab's Markdown links to ``../chapter/page.md``
   (which Jupyter and GitHub follow too) become the built page's URL, like MkDocs does for
   Markdown pages; a link to a missing page fails the build naming the lab.
@@ -42,7 +42,8 @@ def on_config(config):
 
 
 LAB_PAGES = "labs/*"
-LAB_INK = "#010203"  # the same sentinel as snippets/figures.py
+LAB_INK = "#010203"
+LAB_SEARCH_BOOST = 0.3  # Material's per-page search boost; pages have 1  # the same sentinel as snippets/figures.py
 _CODE_CELL = re.compile(r'<div class="jp-Cell jp-CodeCell\b')
 _SVG_OUTPUT = re.compile(r'(<div class="jp-RenderedSVG[^"]*"[^>]*>\s*)(?:<\?xml[^>]*>\s*)?(?:<!DOCTYPE[^>]*>\s*)?(<svg\b)(.*?</svg>)', re.DOTALL)
 _MD_LINK = re.compile(r'href="(?P<path>(?![a-z]+:)[^"#]+\.md)(?P<anchor>#[^"]*)?"')
@@ -59,6 +60,7 @@ def on_page_content(content: str, page, config, files) -> str:
     if not is_lab(page):
         return content
     where = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+    page.meta["search"] = {**(page.meta.get("search") or {}), "boost": LAB_SEARCH_BOOST}
     content = _CODE_CELL.sub(lambda m: m[0].replace("<div ", "<div data-search-exclude ", 1), content)
 
     def recolour(match: re.Match) -> str:
