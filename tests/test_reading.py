@@ -62,3 +62,18 @@ def test_the_static_checks_catch_what_they_promise():
         "p.md: first figure comes after the second section 'Derivation'",
         "p.md: an unfolded listing of 25 lines comes before the first output",
     ]
+
+
+def test_printed_results_are_marked_as_output_and_nothing_else_is():
+    from overrides.hooks.outputs import mark_outputs
+
+    page = "\n".join([
+        '```python exec="on" source="above" result="text" session="s"',
+        "print(1)",
+        "```",
+        '```python exec="off" result="text"',
+        '```text title="a display-only block"',
+    ])
+    lines = mark_outputs(page).split("\n")
+    assert lines[0] == '```python exec="on" source="above" result=\'{.text .exec-output title="Output"}\' session="s"'
+    assert lines[3:] == page.split("\n")[3:]
