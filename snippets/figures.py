@@ -8,12 +8,19 @@ Importing this module sets the site style. Draw with pyplot as usual, then
 - The SVG is deterministic: fixed hash salt for ids, no date, glyphs as paths (no font lookup
   in the browser), no XML prolog.
 - The figure is closed, so a page with many figures does not accumulate them.
+- The ``<svg>`` records its smallest font size (``data-font-pt``), so the browser tests can
+  compute the size its text renders at on a phone; a click or tap opens it full size
+  (``assets/javascripts/figures.js``).
+- ``figure_html(fig, caption, wide=True)`` is for a diagram too detailed to shrink (a mind
+  map): on a narrow screen it keeps the width at which its smallest text is ``MIN_TEXT_PX`` CSS
+  px, and scrolls sideways inside its frame instead of shrinking.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import math
 import re
 
 import matplotlib
@@ -43,6 +50,18 @@ STYLE = {
     "axes.titlecolor": _INK,
     "xtick.color": _INK,
     "ytick.color": _INK,
+    # Everything else matplotlib draws in black by default takes the ink too: patch and box
+    # edges, arrows (annotate, ax.arrow, FancyArrowPatch), hatches, box plots, plain lines.
+    "patch.edgecolor": _INK,
+    "hatch.color": _INK,
+    "lines.color": _INK,
+    "boxplot.boxprops.color": _INK,
+    "boxplot.whiskerprops.color": _INK,
+    "boxplot.capprops.color": _INK,
+    "boxplot.medianprops.color": PALETTE[1],
+    "boxplot.flierprops.markeredgecolor": _INK,
+    "legend.edgecolor": _INK,
+    "legend.labelcolor": _INK,
     "axes.prop_cycle": cycler(color=PALETTE),
     "axes.grid": True,
     "grid.color": "#8a8a8a",
@@ -50,23 +69,55 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "legend.frameon": False,
-    "font.size": 10,
-    "axes.titlesize": 11,
+    # 12 pt: a 6.4 in figure shrunk to a 375 px phone still shows its text at about 9 CSS px
+    # (tests/test_browser.py measures every figure there).
+    "font.size": 12,
+    "axes.titlesize": 13,
     "lines.linewidth": 1.8,
 }
 
 plt.rcParams.update(STYLE)
 
+MIN_TEXT_PX = 9  # the smallest figure text a phone reader can read, in CSS px
 
-def figure_html(fig: plt.Figure, caption: str) -> str:
-    """The figure as an inline ``<figure>`` with its SVG and caption; closes the figure."""
+
+def smallest_font_pt(fig: plt.Figure) -> float | None:
+    """The size in points of the smallest visible, non-empty text of a drawn figure."""
+    sizes = [
+        text.get_fontsize()
+        for text in fig.findobj(matplotlib.text.Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    return min(sizes) if sizes else None
+
+
+def figure_html(fig: plt.Figure, caption: str, *, wide: bool = False) -> str:
+    """The figure as an inline ``<figure>`` with its SVG and caption; closes the figure.
+
+    ``wide=True``: on a narrow screen the figure scrolls sideways at the width where its
+    smallest text is ``MIN_TEXT_PX`` CSS px, instead of shrinking below it.
+    """
     buffer = io.StringIO()
     try:
         fig.savefig(buffer, format="svg", metadata={"Date": None})
+        font_pt = smallest_font_pt(fig)  # after drawing: tick labels exist only once drawn
     finally:
         plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE, invalid inside HTML
     svg = svg.replace(_INK, "currentColor")
-    svg = re.sub(r"<svg ", f'<svg role="img" aria-label="{html.escape(caption)}" ', svg, count=1)
-    return f'<figure class="mpl-figure">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>'
+    attributes = f'role="img" aria-label="{html.escape(caption)}"'
+    if font_pt is not None:
+        attributes += f' data-font-pt="{font_pt:g}"'
+    classes = "mpl-figure"
+    if wide and font_pt is not None:
+        # Rendered width w shows text of f pt at f * w / viewBox-width CSS px.
+        view_width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', svg)[1])
+        min_width = math.ceil(MIN_TEXT_PX * view_width / font_pt)
+        attributes += f' style="min-width: {min_width}px"'
+        classes += " mpl-figure--wide"
+    svg = svg.replace("<svg ", f"<svg {attributes} ", 1)
+    return (
+        f'<figure class="{classes}">\n{svg}\n'
+        f"<figcaption>{html.escape(caption)}</figcaption>\n</figure>"
+    )

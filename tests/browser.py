@@ -20,6 +20,9 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync",
 ]
 PHONE_WIDTH = 375
+DESKTOP_WIDTH = 1280
+MIN_FIGURE_TEXT_PX = 9  # snippets.figures.MIN_TEXT_PX
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"  # axe-core, vendored from npm (test-only)
 
 
 def page_url_path(source: str) -> str:
@@ -131,6 +134,84 @@ _OVERFLOW_CHECK = """(width) => {
 }"""
 
 
+# Every tab panel and collapsed block shown, so hidden code is measured too (restored after).
+_SHOW_ALL = """() => {
+  const style = document.createElement("style");
+  style.id = "audit-show-all";
+  style.textContent = ".tabbed-set > .tabbed-content > .tabbed-block { display: block !important; }";
+  document.head.append(style);
+  const closed = [...document.querySelectorAll("article details:not([open])")];
+  closed.forEach((d) => { d.open = true; });
+  return closed.length;
+}"""
+_HIDE_AGAIN = """() => {
+  document.getElementById("audit-show-all")?.remove();
+  document.querySelectorAll("article details[open]").forEach((d) => { d.open = false; });
+}"""
+
+# At desktop width: every code line and printed line fits its column (nothing scrolls sideways).
+_CODE_FIT_CHECK = """() => {
+  const cut = [];
+  document.querySelectorAll("article pre > code").forEach((code, i) => {
+    if (code.clientWidth === 0 || code.scrollWidth <= code.clientWidth + 1) return;
+    const lines = code.textContent.split("\\n");
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+    const kind = code.closest(".exec-output") ? "output" : "code";
+    cut.push(`${kind} block ${i + 1} is cut: needs ${code.scrollWidth}px, column is ${code.clientWidth}px ` +
+             `(longest line, ${longest.length} chars: ${JSON.stringify(longest.slice(0, 60))})`);
+  });
+  return cut;
+}"""
+
+# On a phone: whatever scrolls sideways shows that it scrolls (a scroll shadow), nothing is cut,
+# and every figure's text renders at a legible size.
+_PHONE_CHECKS = """(minTextPx) => {
+  const problems = [];
+  const scrollers = "article pre > code, article .katex-display, article .md-typeset__scrollwrap, article .mpl-figure--wide";
+  let scrolling = 0;
+  for (const e of document.querySelectorAll(scrollers)) {
+    if (e.clientWidth === 0 || e.scrollWidth <= e.clientWidth + 1) continue;
+    scrolling += 1;
+    const style = getComputedStyle(e);
+    const math = e.classList.contains("katex-display")
+      ? ` equation ${JSON.stringify((e.querySelector("annotation")?.textContent || "").trim().slice(0, 50))}` : "";
+    const what = `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}${math}`;
+    if (!["auto", "scroll"].includes(style.overflowX)) {
+      problems.push(`${what} is cut silently: ${e.scrollWidth}px of content in ${e.clientWidth}px`);
+    } else if (!style.backgroundImage.includes("radial-gradient")) {
+      problems.push(`${what} scrolls (${e.scrollWidth}px in ${e.clientWidth}px) with no visible cue`);
+    }
+  }
+  document.querySelectorAll("article figure svg[data-font-pt]").forEach((svg, i) => {
+    const shown = svg.getBoundingClientRect().width;
+    const intrinsic = svg.viewBox.baseVal.width;
+    const px = Number(svg.dataset.fontPt) * shown / intrinsic;
+    if (px < minTextPx) {
+      const caption = svg.closest("figure").querySelector("figcaption")?.textContent || "";
+      problems.push(`figure ${i + 1} (${JSON.stringify(caption.slice(0, 50))}): text renders at ` +
+                    `${px.toFixed(1)}px (${svg.dataset.fontPt}pt drawn ${intrinsic.toFixed(0)}pt wide, ` +
+                    `shown ${shown.toFixed(0)}px wide), below ${minTextPx}px`);
+    }
+  });
+  return { problems, scrolling };
+}"""
+
+
+def axe_contrast(page) -> list[str]:
+    """WCAG 2.1 AA colour contrast of everything visible, by axe-core: element, ratio, colours."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+      const result = await axe.run(document, { runOnly: { type: "rule", values: ["color-contrast"] },
+                                               resultTypes: ["violations"] });
+      return result.violations.flatMap((v) => v.nodes.map((n) => {
+        const data = (n.any[0] || {}).data || {};
+        return `${n.target.join(" ")}: contrast ${data.contrastRatio}:1 (${data.fgColor} on ` +
+               `${data.bgColor}, ${data.fontSize} ${data.fontWeight}), needs ${data.expectedContrastRatio}`;
+      }));
+    }""")
+    return [f"contrast: {v}" for v in violations]
+
+
 @dataclass
 class PageAudit:
     url: str
@@ -138,9 +219,13 @@ class PageAudit:
     math_elements: int
 
 
-def audit_page(browser, url: str, screenshot: Path | None = None) -> PageAudit:
-    """Load one page at desktop and phone width and collect every problem a reader would hit."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def audit_page(browser, url: str, screenshot: Path | None = None, *, reading: bool = True) -> PageAudit:
+    """Load one page at desktop and phone width and collect every problem a reader would hit.
+
+    With ``reading``: also every cut code or output line at 1280 px, text contrast (light
+    palette; tests/test_browser.py runs the dark one), and on a phone every sideways scroller
+    without a cue and every figure whose text renders below MIN_FIGURE_TEXT_PX."""
+    context = browser.new_context(viewport={"width": DESKTOP_WIDTH, "height": 900})
     page = context.new_page()
     recorder = Recorder()
     recorder.attach(context, page)
@@ -151,8 +236,17 @@ def audit_page(browser, url: str, screenshot: Path | None = None) -> PageAudit:
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
+    if reading:
+        problems += axe_contrast(page)
+        page.evaluate(_SHOW_ALL)
+        problems += [f"at {DESKTOP_WIDTH}px: {cut}" for cut in page.evaluate(_CODE_FIT_CHECK)]
+        page.evaluate(_HIDE_AGAIN)
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
     page.wait_for_timeout(200)
     problems += [f"wider than a {PHONE_WIDTH}px phone: {o}" for o in page.evaluate(_OVERFLOW_CHECK, PHONE_WIDTH)]
+    if reading:
+        page.evaluate(_SHOW_ALL)
+        phone = page.evaluate(_PHONE_CHECKS, MIN_FIGURE_TEXT_PX)
+        problems += [f"at {PHONE_WIDTH}px: {p}" for p in phone["problems"]]
     context.close()
     return PageAudit(url, recorder.problems() + problems, checks["math"])

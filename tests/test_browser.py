@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import shutil
+from urllib.parse import urlparse
+
+import yaml
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM_FLAGS, audit_page, chromium_path, page_url_path, serve
-from tests.sitebuild import ROOT, nav_pages
+from tests.browser import CHROMIUM_FLAGS, PHONE_WIDTH, audit_page, axe_contrast, chromium_path, page_url_path, serve
+from tests.reading import hard_coded_ink
+from tests.sitebuild import ROOT, mkdocs_build, nav_pages, trimmed_project
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PAGES = nav_pages()
@@ -72,11 +76,19 @@ def test_the_audit_catches_a_broken_page(browser, site, tmp_path):
 
 
 # The first result must be a page written about the query, in English or in the course's Chinese.
+LOSS_PAGES = tuple(page_url_path(p) for p in PAGES if p.startswith("losses/") and not p.endswith("index.md"))
 SEARCHES = {
     "cross-entropy": ("losses/kl-and-cross-entropy/", "losses/cross-entropy-loss/"),
     "Kaiming": ("initialization/kaiming/",),
     "交叉熵": ("losses/kl-and-cross-entropy/", "losses/cross-entropy-loss/"),
     "权值初始化": ("initialization/",),
+    # Issue 13: the page that explains the term, never a lab's code.
+    "nesterov": ("optimizers/momentum/", "optimizers/sgd/"),
+    "momentum": ("optimizers/momentum/",),
+    "xavier": ("initialization/xavier/",),
+    "CrossEntropyLoss": ("losses/cross-entropy-loss/",),
+    "add_param_group": ("optimizers/homework-3/", "optimizers/anatomy/"),
+    "softmax": LOSS_PAGES,
 }
 
 
@@ -123,3 +135,94 @@ def test_the_palette_toggle_switches_and_figures_stay_readable(browser, base_url
         page.wait_for_timeout(300)
     page.close()
     assert seen == ["default", "slate"]
+
+
+@pytest.mark.parametrize("source", PAGES)
+def test_page_contrast_on_the_dark_palette(browser, base_url, source):
+    """The light palette is checked in test_page_in_browser; the reader's system may ask for dark."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    page.goto(base_url + page_url_path(source), wait_until="networkidle")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    problems = axe_contrast(page)
+    context.close()
+    assert not problems, f"docs/{source} (dark palette):\n  " + "\n  ".join(problems)
+
+
+def test_a_nav_link_does_not_reload_the_document(browser, site):
+    """Instant navigation: Material fetches the next page and swaps the content in place.
+
+    Material intercepts only links listed in sitemap.xml, whose URLs carry site_url; it maps
+    their scheme and host to the page's but keeps their port. So the site is served, through
+    Playwright's routing, at the address mkdocs.yml's site_url names (where `mkdocs serve` runs)."""
+    site_url = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def from_site(route):
+        path = site / urlparse(route.request.url).path.lstrip("/")
+        path = path / "index.html" if path.is_dir() else path
+        if path.is_file():
+            route.fulfill(path=str(path))
+        else:
+            route.fulfill(status=404, body="not found")
+
+    context.route(site_url + "**", from_site)
+    page = context.new_page()
+    page.goto(site_url + "losses/", wait_until="networkidle")
+    page.evaluate("window.__notReloaded = true")
+    page.locator(".md-sidebar--primary a.md-nav__link[href$='losses/entropy/']").first.click()
+    page.wait_for_url("**/losses/entropy/", timeout=10_000)
+    page.wait_for_function("document.querySelector('article h1')?.textContent.toLowerCase().includes('entropy')")
+    still_there = page.evaluate("window.__notReloaded === true")
+    context.close()
+    assert still_there, "following a nav link reloaded the whole document (instant navigation is off)"
+
+
+def test_a_tap_opens_the_figure_full_size(browser, base_url):
+    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 800}, has_touch=True)
+    page = context.new_page()
+    page.goto(base_url + "losses/entropy/", wait_until="networkidle")
+    figure = page.locator("article figure.mpl-figure svg").first
+    figure.scroll_into_view_if_needed()
+    shown = figure.bounding_box()["width"]
+    figure.tap()
+    zoomed = page.wait_for_selector(".figure-zoom svg", timeout=5_000).bounding_box()["width"]
+    page.keyboard.press("Escape")
+    closed = page.locator(".figure-zoom").count() == 0
+    context.close()
+    assert zoomed > shown * 1.15, f"the full-size figure is {zoomed:.0f}px wide, the page's {shown:.0f}px"
+    assert closed
+
+
+BROKEN_PAGE = """# A page a reader cannot read
+
+```python exec="on" source="above" result="text" session="broken-reader"
+print("a printed line far too long for the column: " + "0123456789" * 10)
+```
+
+<p style="color: #c8c8c8">Pale grey text on the white page.</p>
+
+```python exec="on" html="1" session="broken-reader"
+import matplotlib.pyplot as plt
+from snippets.figures import figure_html
+fig, ax = plt.subplots(figsize=(14, 4))
+ax.plot([0, 1], [0, 1], color="black")
+ax.set_title("six-point text on a wide figure", fontsize=6)
+print(figure_html(fig, "unreadable on a phone"))
+```
+"""
+
+
+def test_the_reader_checks_catch_a_broken_page(browser, tmp_path):
+    """A cut output line at 1280 px, a contrast failure, a figure whose text is too small on a
+    phone and a black stroke in a figure each fail, naming the element and the measured value."""
+    project = trimmed_project(tmp_path, {"index.md": BROKEN_PAGE})
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert any("has stroke #000000" in p for p in hard_coded_ink("docs/index.md", html))
+    with serve(tmp_path / "site") as url:
+        problems = "\n".join(audit_page(browser, url).problems)
+    assert re.search(r"at 1280px: output block 2 is cut: needs \d+px, column is \d+px \(longest line, 144 chars", problems), problems
+    assert re.search(r"contrast: p: contrast 1\.\d+:1 \(#c8c8c8 on #ffffff", problems), problems
+    assert re.search(r'at 375px: figure 1 \("unreadable on a phone"\): text renders at [0-4]\.\dpx', problems), problems

@@ -1,6 +1,8 @@
 # %% [markdown]
 # # Loss functions lab: one dataset, several losses
 #
+# It extends the chapter's pages [Regression: L1, MSE, SmoothL1](../losses/regression-losses.md), [nn.CrossEntropyLoss](../losses/cross-entropy-loss.md) and [Relative entropy and cross-entropy](../losses/kl-and-cross-entropy.md); the [glossary](../glossary.md) lists the Chinese terms.
+#
 # A loss function (损失函数) is the question you ask the optimizer. Ask a different question of the
 # same data and you get a different answer. In this lab you fit one noisy dataset with several
 # losses and watch the fits disagree, then see why classifiers take logits rather than
@@ -16,6 +18,17 @@ import math
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+
+# Figures: SVG (sharp at any zoom), drawn in one ink colour that the course site shows in its
+# text colour, light or dark theme; in your Jupyter it is simply near-black.
+# %config InlineBackend.figure_formats = ["svg"]
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Date": None}}
+INK = "#010203"
+plt.rcParams.update({
+    "svg.hashsalt": "lab", "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True,
+    "text.color": INK, "axes.labelcolor": INK, "axes.edgecolor": INK, "xtick.color": INK, "ytick.color": INK,
+    "patch.edgecolor": INK, "lines.color": INK, "legend.labelcolor": INK, "font.size": 11,
+})
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # these tensors are small: one thread is as fast and runs the same way every time
@@ -109,15 +122,19 @@ fits = {name: fit(loss_fn, line, x, y, torch.zeros(2)) for name, loss_fn in LOSS
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.scatter(x, y, s=8, color="gray", label="data")
 grid = torch.linspace(-1, 1, 2)
-ax.plot(grid, 2 * grid + 1, "k:", label="true line y = 2x + 1")
+ax.plot(grid, 2 * grid + 1, ":", color=INK, label="true line y = 2x + 1")
 for name, (w, b) in fits.items():
     ax.plot(grid, w * grid + b, label=f"{name}: w = {w:.2f}, b = {b:.2f}")
 ax.set(xlabel="x", ylabel="y", title="One dataset, three losses")
-ax.legend(fontsize=8)
+ax.legend(fontsize=10)
 plt.show()
 
 for name, (w, b) in fits.items():
     print(f"{name:24s} w = {w:.4f}   b = {b:.4f}")
+
+# %% [markdown]
+# *Figure 1. One dataset with outliers, fitted with MSELoss, L1Loss and SmoothL1Loss; the dotted
+# line is the true line.*
 
 # %% [markdown]
 # Squared error punishes a residual of 6 thirty-six times as much as a residual of 1, so the few
@@ -272,6 +289,10 @@ ax.legend()
 plt.show()
 for name, curve in accuracy.items():
     print(f"{name:18s} accuracy at step 0: {curve[0]:.3f}   after 50 steps: {curve[50]:.3f}   at the end: {curve[-1]:.3f}")
+
+# %% [markdown]
+# *Figure 2. Training accuracy of the same classifier trained with cross-entropy and with MSE on
+# softmax outputs.*
 
 # %%
 with torch.no_grad():

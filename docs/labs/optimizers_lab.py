@@ -1,6 +1,8 @@
 # %% [markdown]
 # # Optimizers lab: race them, fairly
 #
+# It extends the chapter's pages [Learning rate](../optimizers/learning-rate.md), [Momentum](../optimizers/momentum.md) and [The ten optimizers](../optimizers/ten-optimizers.md); the [glossary](../glossary.md) lists the Chinese terms.
+#
 # An optimizer (优化器) turns gradients into steps. In this lab you find the learning rate (学习率)
 # at which gradient descent stops converging, watch momentum (动量) cut the number of steps on a
 # badly conditioned problem by a factor that grows as theory predicts, and then race SGD,
@@ -18,6 +20,17 @@ import math
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+
+# Figures: SVG (sharp at any zoom), drawn in one ink colour that the course site shows in its
+# text colour, light or dark theme; in your Jupyter it is simply near-black.
+# %config InlineBackend.figure_formats = ["svg"]
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Date": None}}
+INK = "#010203"
+plt.rcParams.update({
+    "svg.hashsalt": "lab", "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True,
+    "text.color": INK, "axes.labelcolor": INK, "axes.edgecolor": INK, "xtick.color": INK, "ytick.color": INK,
+    "patch.edgecolor": INK, "lines.color": INK, "legend.labelcolor": INK, "font.size": 11,
+})
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # these tensors are small: one thread is as fast and runs the same way every time
@@ -71,6 +84,10 @@ for lr in (0.05, 0.1, best_rate, 0.19, 0.21):
 ax.set(xlabel="step", ylabel="‖w‖", title="Gradient descent on a quadratic with curvatures 1 and 10")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# *Figure 1. Distance to the minimum per step of gradient descent on a quadratic with curvatures 1
+# and 10, for learning rates on both sides of 2/λmax = 0.2.*
 
 # %% [markdown]
 # Every trajectory equals the formula to rounding error. Below $0.2$ the distance shrinks, above
@@ -147,6 +164,10 @@ for kappa in (100.0, 400.0):
         ax.set(xlabel="step", ylabel="‖w‖", title="Condition number 100")
         ax.legend()
         plt.show()
+
+# %% [markdown]
+# *Figure 2. Condition number 100: distance to the minimum per step for gradient descent and heavy
+# ball, each at its best settings.*
 
 # %% [markdown]
 # Gradient descent needs exactly the predicted number of steps (rounded up). Heavy ball needs more
@@ -234,10 +255,14 @@ ax.contour(grid_x, grid_y, rosenbrock((grid_x, grid_y)).log10(), levels=20, colo
 for name, lr in best_lr.items():
     path = paths[name][lr]
     ax.plot(path[:, 0], path[:, 1], linewidth=1.2, label=f"{name} (lr {lr:g}): f = {final[name][lr]:.2g}")
-ax.plot([1], [1], "k*", markersize=12)
+ax.plot([1], [1], "*", color=INK, markersize=12)
 ax.set(xlabel="x", ylabel="y", title="500 steps from (-1.5, 2), each at its best learning rate", xlim=(-2, 2), ylim=(-1, 3))
-ax.legend(fontsize=8, loc="lower right")
+ax.legend(fontsize=10, loc="lower right")
 plt.show()
+
+# %% [markdown]
+# *Figure 3. Paths of five optimizers on the Rosenbrock valley, each at its best learning rate; the
+# star is the minimum.*
 
 # %% [markdown]
 # Read the table by rows and by columns. Plain SGD works only in a narrow band of small rates:
@@ -311,12 +336,16 @@ for name, losses in network_race.items():
     ax.loglog(list(losses), [min(loss, 10.0) for loss in losses.values()], marker="o", label=name)
 ax.axhline(math.log(2), color="gray", linestyle=":", label="chance, ln 2")
 ax.set(xlabel="learning rate", ylabel="loss after 200 steps (capped at 10)", title="Each optimizer has its own best learning rate")
-ax.legend(fontsize=8)
+ax.legend(fontsize=10)
 plt.show()
 
 print(f"{'':18s}" + "".join(f"{f'lr {lr:g}':>10s}" for lr in NETWORK_GRID))
 for name, losses in network_race.items():
     print(f"{name:18s}" + "".join(f"{loss:10.4f}" for loss in losses.values()))
+
+# %% [markdown]
+# *Figure 4. Loss of the small network after 200 steps against the learning rate, per optimizer;
+# the dotted line is chance, ln 2.*
 
 # %% [markdown]
 # Read the table by columns and the winner depends on the column: at a shared learning rate of

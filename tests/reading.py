@@ -1,0 +1,104 @@
+"""Static reading checks (no browser): what the reader sees of a page's code, output and figures.
+
+Each returns a list of problems, every one naming the page, the element and the measured value,
+so tests/test_reading.py and the deliberately broken page of tests/test_browser.py share them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from pytest_codeblocks import extract_from_file
+
+from tests.codeblock_bridge import EXEC_FENCE, expand_includes, is_executed, page_name
+
+MAX_LINE = 80  # DEVELOPERS.md: shown code lines and printed lines are at most 80 characters
+MAX_UNFOLDED_LISTING = 20  # lines of code a page may show, unfolded, before its first output
+_SOURCE_OPTION = re.compile(r'\bsource="(?P<value>[^"]*)"')
+
+
+def long_shown_code_lines(markdown: Path) -> list[str]:
+    """Lines longer than MAX_LINE in every code block the reader sees on the page: display-only
+    fences, and executed fences that show their source (hidden lines removed, includes expanded)."""
+    page = page_name(markdown)
+    problems = []
+    for block in extract_from_file(markdown):
+        options = block.syntax or ""
+        match = EXEC_FENCE.match("```" + options)
+        if match and is_executed(match["options"]):
+            source = _SOURCE_OPTION.search(match["options"])
+            if not source or source["value"] in {"", "no", "off", "false"}:
+                continue  # markdown-exec shows only what this block prints
+        code = expand_includes(block.code, page, block.lineno) if "--8<--" in block.code else block.code
+        for offset, line in enumerate(code.splitlines(), start=1):
+            if "markdown-exec: hide" in line or len(line) <= MAX_LINE:
+                continue
+            where = f"{page}:{block.lineno + offset}" if "--8<--" not in block.code else f"{page}:{block.lineno}"
+            problems.append(f"{where}: shown code line of {len(line)} chars: {line.strip()[:60]!r}")
+    return problems
+
+
+def article(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser").find("article")
+
+
+def long_printed_lines(page: str, html: str) -> list[str]:
+    """Printed output lines (overrides/hooks/outputs.py marks them .exec-output) over MAX_LINE."""
+    problems = []
+    for number, output in enumerate(article(html).select(".exec-output code"), start=1):
+        for line in output.get_text().splitlines():
+            if len(line) > MAX_LINE:
+                problems.append(f"{page}: output {number}: printed line of {len(line)} chars: {line[:60]!r}")
+    return problems
+
+
+_HARD_PAINT = re.compile(r"(?:^|;)\s*(stroke|fill)\s*:\s*(#000000|#000|#ffffff|#fff|black|white)\b", re.I)
+
+
+def hard_coded_ink(page: str, html: str) -> list[str]:
+    """Figure shapes painted black or white, which vanish on one of the two palettes."""
+    problems = []
+    for number, svg in enumerate(article(html).select("figure svg, .jp-RenderedSVG svg"), start=1):
+        caption = svg.find_parent("figure").figcaption.get_text() if svg.find_parent("figure") and svg.find_parent("figure").figcaption else ""
+        for element in svg.find_all(True):
+            paints = [(name, element.get(name, "")) for name in ("stroke", "fill")]
+            paints += [(m[1], m[2]) for m in _HARD_PAINT.finditer(element.get("style", ""))]
+            for name, value in paints:
+                if value.lower() in {"#000000", "#000", "#ffffff", "#fff", "black", "white"}:
+                    ident = element.get("id") or element.find_parent(id=True).get("id", "?")
+                    problems.append(f"{page}: figure {number} ({caption[:40]!r}): <{element.name}> in {ident} has {name} {value}")
+    return problems
+
+
+def picture_and_folding(page: str, html: str) -> list[str]:
+    """The key figure comes before the page's second section, and no unfolded code listing longer
+    than MAX_UNFOLDED_LISTING lines comes before the first printed output."""
+    body = article(html)
+    problems = []
+    order = body.find_all(["h2", "figure", "pre"])
+    sections = [e for e in order if e.name == "h2"]
+    figures = [e for e in order if e.name == "figure"]
+    if figures and len(sections) >= 2 and order.index(figures[0]) > order.index(sections[1]):
+        problems.append(f"{page}: first figure comes after the second section {sections[1].get_text().strip(' ¶')!r}")
+    if not figures:
+        problems.append(f"{page}: no figure")
+    first_output = body.select_one(".exec-output")
+    for pre in body.find_all("pre"):
+        if first_output is not None and pre.find_parent(class_="exec-output") is first_output:
+            break
+        folded = pre.find_parent("details") is not None or _in_hidden_tab(pre)
+        lines = len(pre.get_text().rstrip("\n").splitlines())
+        if not folded and lines > MAX_UNFOLDED_LISTING:
+            problems.append(f"{page}: an unfolded listing of {lines} lines comes before the first output")
+            break
+    return problems
+
+
+def _in_hidden_tab(element) -> bool:
+    """Inside a tab that is not the first of its tab set (a tabbed-right block's code tab)."""
+    block = element.find_parent(class_="tabbed-block")
+    if block is None:
+        return False
+    return block.find_previous_sibling(class_="tabbed-block") is not None
