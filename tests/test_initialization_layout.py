@@ -43,16 +43,19 @@ def test_hidden_lines_are_presentation_only(page):
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_shown_code_runs_and_fits(page):
     namespaces: dict[str, dict] = {}
+    too_long = []
     for where, code, session in executed_blocks(page):
         shown = shown_code(code)
-        for line in shown.splitlines():
-            assert len(line) <= LIMIT, f"{where}: code line {line!r}"
+        too_long += [f"{where}: code {line!r}" for line in shown.splitlines()
+                     if len(line) > LIMIT]
         namespace = namespaces.setdefault(session, {"__name__": "__main__"})
         output = io.StringIO()
         with contextlib.redirect_stdout(output):
             exec(compile(shown, where, "exec"), namespace)
-        for line in output.getvalue().splitlines():
-            assert len(line) <= LIMIT, f"{where}: printed line {line!r}"
+        too_long += [f"{where}: printed {line!r}"
+                     for line in output.getvalue().splitlines()
+                     if len(line) > LIMIT]
+    assert not too_long, "\n".join(too_long)
 
 
 def test_folded_snippet_modules_fit():

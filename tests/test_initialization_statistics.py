@@ -97,3 +97,47 @@ def test_linear_network_stays_within_a_factor_of_four():
     assert worst.max() < math.log(4)
     # five spreads of the last layer fit inside the band
     assert 5 * last.std() < math.log(4)
+
+
+def test_drift_moments_match_monte_carlo_and_the_asymptote():
+    from snippets.initialization.drift import log_rms_step_moments
+
+    generator = torch.Generator().manual_seed(3)
+    for width in (16, 64):
+        mean, variance = log_rms_step_moments(width)
+        # independent check: sample R = (2/n) sum relu(z)^2 directly
+        z = torch.randn(400_000, width, generator=generator, dtype=torch.float64)
+        log_rms = ((2 / width) * torch.relu(z).square().sum(dim=1)).log() / 2
+        log_rms = log_rms[log_rms.isfinite()]
+        standard_error = math.sqrt(variance / len(log_rms))
+        assert abs(log_rms.mean().item() - mean) < 5 * standard_error
+        assert abs(log_rms.var().item() / variance - 1) < 0.02
+    for width in (32, 64):
+        mean, variance = log_rms_step_moments(width)
+        # second-order asymptotes -5/(4n) and 5/(4n) (the page's "about")
+        assert abs(mean / (-5 / (4 * width)) - 1) < 0.1
+        assert abs(variance / (5 / (4 * width)) - 1) < 0.2
+
+
+def test_drift_check_is_calibrated_over_200_repetitions():
+    """kaiming.md asserts |mean - L mu| < 5 SE and mean < -3 SE over 100
+    networks. Repeated 200 times at a cheaper size with about the same
+    detection margin (drift / SE = sqrt(L M 5/(4n)) ~ 8), the z-scores have
+    spread one and never reach 5, and the drift check never misses."""
+    from snippets.initialization.drift import (
+        log_rms_step_moments,
+        relu_log_rms_paths,
+    )
+
+    torch.manual_seed(4)
+    repetitions, networks, width, depth = 200, 80, 24, 16
+    with single_threaded():
+        paths = relu_log_rms_paths(width, depth, repetitions * networks)
+    last = paths[:, -1].view(repetitions, networks)
+    assert last.isfinite().all()
+    mean, variance = log_rms_step_moments(width)
+    standard_error = math.sqrt(depth * variance / networks)
+    z = (last.mean(dim=1) - depth * mean) / standard_error
+    assert z.abs().max() < 5
+    assert abs(z.std().item() - 1) < 0.15
+    assert (last.mean(dim=1) < -3 * standard_error).all()
