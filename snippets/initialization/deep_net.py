@@ -44,8 +44,13 @@ def deep_mlp(
     layers: list[nn.Module] = []
     with single_threaded():
         for _ in range(depth):
-            linear = nn.Linear(width, width, bias=False, dtype=dtype)
-            if init is not None:
+            if init is None:
+                linear = nn.Linear(width, width, bias=False, dtype=dtype)
+            else:
+                # skip nn.Linear's own init: `init` overwrites it anyway
+                linear = nn.utils.skip_init(
+                    nn.Linear, width, width, bias=False, dtype=dtype
+                )
                 init(linear.weight)
             layers.append(linear)
             if activation is not None:
