@@ -1,4 +1,5 @@
-"""A deep bias-free MLP, and a recorder of how the spread of activations and gradients changes layer by layer."""
+"""A deep bias-free MLP, and a recorder of how the spread of activations and
+gradients changes layer by layer."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from torch import nn
 def single_threaded() -> Iterator[None]:
     """Run torch on one thread, then restore the previous setting.
 
-    A 16 x 256 by 256 x 256 product is too small to gain from a second thread, and when the
-    CPU is shared the threads of a parallel region wait for each other: measured, a 100-layer
-    trace ran several times slower on two busy cores than on one.
+    A 16 x 256 by 256 x 256 product is too small to gain from a second
+    thread, and when the CPU is shared the threads of a parallel region wait
+    for each other: measured, a 100-layer trace ran several times slower on
+    two busy cores than on one.
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -33,16 +35,22 @@ def deep_mlp(
     init: Callable[[torch.Tensor], object] | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> nn.Sequential:
-    """`depth` bias-free `Linear(width, width)` layers, each followed by `activation()` if given.
+    """`depth` bias-free `Linear(width, width)` layers, each followed by
+    `activation()` if given.
 
-    `init` is applied to every weight (e.g. ``nn.init.xavier_uniform_``); without it the
-    weights keep nn.Linear's default initialization.
+    `init` is applied to every weight (e.g. ``nn.init.xavier_uniform_``);
+    without it the weights keep nn.Linear's default initialization.
     """
     layers: list[nn.Module] = []
     with single_threaded():
         for _ in range(depth):
-            linear = nn.Linear(width, width, bias=False, dtype=dtype)
-            if init is not None:
+            if init is None:
+                linear = nn.Linear(width, width, bias=False, dtype=dtype)
+            else:
+                # skip nn.Linear's own init: `init` overwrites it anyway
+                linear = nn.utils.skip_init(
+                    nn.Linear, width, width, bias=False, dtype=dtype
+                )
                 init(linear.weight)
             layers.append(linear)
             if activation is not None:
@@ -54,9 +62,10 @@ def deep_mlp(
 class LayerTrace:
     """Standard deviations per layer, index 0 being the first layer.
 
-    A layer is one Linear and the activation after it, so ``pre_activation_std`` is the
-    std of the Linear's output and ``output_std`` that of the layer's output.
-    ``input_grad_std`` is the std of the back-propagated gradient dL/d(input of the layer),
+    A layer is one Linear and the activation after it, so
+    ``pre_activation_std`` is the std of the Linear's output and
+    ``output_std`` that of the layer's output. ``input_grad_std`` is the std
+    of the back-propagated gradient dL/d(input of the layer),
     ``weight_grad_std`` that of dL/dW, the gradient an optimizer would use.
     """
 
@@ -67,39 +76,54 @@ class LayerTrace:
     weight_grad_std: list[float]
 
 
-def trace_layers(net: nn.Module, x: torch.Tensor, upstream_grad: torch.Tensor | None = None) -> LayerTrace:
-    """Run `x` forward and a gradient backward through `net`, recording stds with hooks.
+def trace_layers(
+    net: nn.Module,
+    x: torch.Tensor,
+    upstream_grad: torch.Tensor | None = None,
+) -> LayerTrace:
+    """Run `x` forward and a gradient backward through `net`, recording
+    stds with hooks.
 
-    The backward pass starts from `upstream_grad` (by default standard normal noise from a
-    fixed seed), so the gradient reaching the top layer has std about 1 and the recorded
-    stds show only what the layers themselves do to it.
+    The backward pass starts from `upstream_grad` (by default standard
+    normal noise from a fixed seed), so the gradient reaching the top layer
+    has std about 1 and the recorded stds show only what the layers
+    themselves do to it.
     """
-    linears = [module for module in net.modules() if isinstance(module, nn.Linear)]
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
     depth = len(linears)
-    # Stds stay tensors until the end: one conversion instead of one synchronising .item() per layer.
+    # Stds stay tensors until the end: one conversion instead of one
+    # synchronising .item() per layer.
     layer_input_std: list[torch.Tensor | None] = [None] * depth
     pre_activation_std: list[torch.Tensor | None] = [None] * depth
     input_grad_std: list[torch.Tensor | None] = [None] * depth
 
     def record(index: int):
-        def forward_hook(module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        def forward_hook(module, args, output) -> None:
             (layer_input,) = args
             layer_input_std[index] = layer_input.detach().std()
             pre_activation_std[index] = output.detach().std()
-            layer_input.register_hook(lambda grad: input_grad_std.__setitem__(index, grad.std()))
+            layer_input.register_hook(
+                lambda grad: input_grad_std.__setitem__(index, grad.std())
+            )
 
         return forward_hook
 
-    handles = [linear.register_forward_hook(record(index)) for index, linear in enumerate(linears)]
+    handles = [
+        linear.register_forward_hook(record(index))
+        for index, linear in enumerate(linears)
+    ]
     try:
         with single_threaded():
             for linear in linears:
                 linear.weight.grad = None
-            # A leaf that requires grad, so the first layer's input gradient exists too.
+            # A leaf that requires grad, so the first layer's input
+            # gradient exists too.
             output = net(x.detach().clone().requires_grad_(True))
             if upstream_grad is None:
                 noise = torch.Generator().manual_seed(0)
-                upstream_grad = torch.randn(output.shape, generator=noise, dtype=output.dtype)
+                upstream_grad = torch.randn(
+                    output.shape, generator=noise, dtype=output.dtype
+                )
             output.backward(upstream_grad)
             weight_grad_std = [linear.weight.grad.std() for linear in linears]
             output_std = output.detach().std()
@@ -120,20 +144,22 @@ def trace_layers(net: nn.Module, x: torch.Tensor, upstream_grad: torch.Tensor | 
 
 
 def layer_outputs(net: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
-    """Every layer's output (after its activation), recorded with forward hooks, for histograms."""
+    """Every layer's output (after its activation), recorded with forward
+    hooks, for histograms."""
     outputs: list[torch.Tensor] = []
 
-    def start_layer(module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+    def start_layer(module, args, output) -> None:
         outputs.append(output.detach())
 
-    def replace_layer_output(module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+    def replace_layer_output(module, args, output) -> None:
         outputs[-1] = output.detach()
 
     handles = []
     for module in net.modules():
         if isinstance(module, nn.Linear):
             handles.append(module.register_forward_hook(start_layer))
-        elif not list(module.children()):  # an activation: it finishes the current layer
+        elif not list(module.children()):
+            # an activation: it finishes the current layer
             handles.append(module.register_forward_hook(replace_layer_output))
     try:
         with torch.no_grad(), single_threaded():

@@ -1,5 +1,6 @@
-"""Self-check for the exercises: `check(name, answer)` measures the true value with torch and
-says whether your answer is right, without printing the value itself (no spoilers)."""
+"""Self-check for the exercises: `check(name, answer)` measures the true
+value with torch and says whether your answer is right, without printing
+the value itself (no spoilers)."""
 
 from __future__ import annotations
 
@@ -13,25 +14,36 @@ from snippets.initialization.deep_net import deep_mlp, single_threaded
 
 
 def _kaiming_fan_out_conv_std() -> float:
-    weight = nn.init.kaiming_normal_(torch.empty(128, 64, 3, 3), mode="fan_out", nonlinearity="relu")
+    weight = nn.init.kaiming_normal_(
+        torch.empty(128, 64, 3, 3), mode="fan_out", nonlinearity="relu"
+    )
     return weight.std().item()
 
 
 def _linear_default_bound() -> float:
-    # The largest of 10 x 30,000 uniform draws lies within 1e-5 of the bound (relative).
+    # The largest of 10 x 30,000 uniform draws lies within 1e-5 of the
+    # bound (relative).
     return max(nn.Linear(300, 100).weight.abs().max().item() for _ in range(10))
 
 
 def _tanh_fixed_point_std(gain: float) -> float:
-    net = deep_mlp(256, 60, nn.Tanh, lambda w: nn.init.xavier_normal_(w, gain=gain))
+    net = deep_mlp(
+        256, 60, nn.Tanh, lambda w: nn.init.xavier_normal_(w, gain=gain)
+    )
     pre_activations = []
-    handles = [m.register_forward_hook(lambda m, a, out: pre_activations.append(out.std().item()))
-               for m in net if isinstance(m, nn.Linear)]
+    handles = [
+        m.register_forward_hook(
+            lambda m, a, out: pre_activations.append(out.std().item())
+        )
+        for m in net
+        if isinstance(m, nn.Linear)
+    ]
     with torch.no_grad(), single_threaded():
         net(torch.randn(64, 256))
     for handle in handles:
         handle.remove()
-    return sum(pre_activations[-20:]) / 20  # the last 20 layers sit at the fixed point
+    # the last 20 layers sit at the fixed point
+    return sum(pre_activations[-20:]) / 20
 
 
 def _first_overflow_layer() -> float:
@@ -45,17 +57,21 @@ def _first_overflow_layer() -> float:
     return math.inf
 
 
-# name -> (exercise, how to judge an answer: returns (correct, message))
-def _relative(measure: Callable[[], float], tolerance: float) -> Callable[[float], tuple[bool, str]]:
+Judge = Callable[[float], tuple[bool, str]]
+
+
+def _relative(measure: Callable[[], float], tolerance: float) -> Judge:
     def judge(answer: float) -> tuple[bool, str]:
         error = abs(answer / measure() - 1)
-        return error <= tolerance, f"off by {error:.1%} (tolerance {tolerance:.0%})"
+        return error <= tolerance, f"off by {error:.1%} (tol. {tolerance:.0%})"
+
     return judge
 
 
 def _fixed_point(answer: float) -> tuple[bool, str]:
     settled = _tanh_fixed_point_std(answer)
-    return abs(settled / 2 - 1) <= 0.05, f"with this gain the pre-activation std settles at {settled:.3f}, not 2"
+    message = f"with this gain the std settles at {settled:.3f}, not 2"
+    return abs(settled / 2 - 1) <= 0.05, message
 
 
 def _overflow(answer: float) -> tuple[bool, str]:
@@ -63,7 +79,8 @@ def _overflow(answer: float) -> tuple[bool, str]:
     return error <= 1, f"off by {error:g} layers (tolerance 1)"
 
 
-EXERCISES: dict[str, Callable[[float], tuple[bool, str]]] = {
+# name -> how to judge an answer: returns (correct, message)
+EXERCISES: dict[str, Judge] = {
     "conv-fan-out-std": _relative(_kaiming_fan_out_conv_std, 0.03),
     "linear-default-bound": _relative(_linear_default_bound, 0.01),
     "tanh-gain-for-std-2": _fixed_point,
