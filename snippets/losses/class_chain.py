@@ -48,7 +48,9 @@ def trace_torch_calls(build: Callable[[], Any]) -> tuple[Any, list[Call]]:
             detail = f"name={frame.f_locals['name']!r}" if takes_name else ""
             calls.append(Call(_torch_depth(frame), code.co_qualname, f"{path}:{code.co_firstlineno}", detail))
         elif event == "c_call" and (getattr(arg, "__module__", None) or "").startswith("torch"):
-            calls.append(Call(_torch_depth(frame) + 1, f"{arg.__module__}.{arg.__qualname__}", "C"))
+            # pybind11 names some torch._C functions' module after its ABI tag: shorten it.
+            module = "torch._C" if "pybind11" in arg.__module__ else arg.__module__
+            calls.append(Call(_torch_depth(frame) + 1, f"{module}.{arg.__qualname__}", "C"))
 
     previous = sys.getprofile()  # put back whatever profiler was running (a coverage tool, say)
     sys.setprofile(profile)
