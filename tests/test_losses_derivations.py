@@ -130,3 +130,33 @@ def test_losses_are_negative_log_likelihoods_with_the_stated_constants(seed):
     torch.testing.assert_close(
         nn.GaussianNLLLoss(full=True, reduction="none")(mu, y, var),
         -Normal(mu, var.sqrt()).log_prob(y))
+
+
+def test_information_functions_have_torchs_gradients():
+    """The hand cross-entropy, KL and entropy of snippets/losses/information.py, used as
+    losses on a softmax, against torch's own: gradients with respect to the logits and
+    the target, with zero target probabilities on the grid (there torch and the hand KL
+    both give nan for the target's gradient, the derivative of p log p being -inf)."""
+    from torch.distributions import Categorical
+
+    from snippets.losses.information import cross_entropy
+
+    torch.manual_seed(4)
+    z = torch.randn(60, 5, dtype=torch.float64, requires_grad=True)
+    p = torch.rand(60, 5, dtype=torch.float64)
+    p[::3, 0] = 0.0
+    p = (p / p.sum(1, keepdim=True)).requires_grad_()
+    mine = torch.autograd.grad(cross_entropy(p, z.softmax(1)).sum(), (z, p))
+    theirs = torch.autograd.grad(F.cross_entropy(z, p, reduction="sum"), (z, p))
+    torch.testing.assert_close(mine, theirs)
+    mine = torch.autograd.grad(kl_divergence(p, z.softmax(1)).sum(), (z, p))
+    theirs = torch.autograd.grad(F.kl_div(z.log_softmax(1), p, reduction="sum"), (z, p))
+    torch.testing.assert_close(mine, theirs, equal_nan=True)
+    assert mine[1][::3, 0].isnan().all() and not mine[1][1::3].isnan().any()
+    (mine,) = torch.autograd.grad(entropy(z.softmax(1)).sum(), z)
+    (theirs,) = torch.autograd.grad(Categorical(logits=z).entropy().sum(), z)
+    torch.testing.assert_close(mine, theirs)
+    inside = p.detach()[1::3]  # no zeros: dH/dp = -(log p + 1)
+    inside.requires_grad_()
+    (mine,) = torch.autograd.grad(entropy(inside).sum(), inside)
+    torch.testing.assert_close(mine, -(inside.detach().log() + 1))

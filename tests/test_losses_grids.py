@@ -229,3 +229,12 @@ def test_unknown_reduction_is_refused_by_both():
         F.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), reduction="average")
     with pytest.raises(ValueError, match="reduction must be one of"):
         by_hand.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), reduction="average")
+
+
+def test_float_class_labels_are_refused_by_both_not_read_as_probabilities():
+    logits = torch.zeros(3, 3)
+    float_labels = torch.tensor([0.0, 2.0, 1.0])  # (N,) floats with N == C
+    with pytest.raises(RuntimeError):
+        F.cross_entropy(logits, float_labels)
+    with pytest.raises(ValueError, match="probability targets need the input's shape"):
+        by_hand.cross_entropy(logits, float_labels)

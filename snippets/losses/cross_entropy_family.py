@@ -82,6 +82,9 @@ def cross_entropy(logits, target, weight=None, ignore_index=-100, reduction="mea
     num_classes = logits.shape[1]
     class_weight = _class_weight(weight, logits)
     if target.is_floating_point():
+        if target.shape != logits.shape:  # torch raises too, instead of broadcasting
+            raise ValueError(f"probability targets need the input's shape "
+                             f"{tuple(logits.shape)}, got {tuple(target.shape)}")
         # Probabilities: l_n = -sum_c w_c y_nc log p_nc; 'mean' divides by the number
         # of samples times positions, N d1 d2 ..., with or without weights.
         if ignore_index >= 0:  # torch accepts a negative ignore_index here and ignores it
