@@ -87,3 +87,15 @@ def test_traced_init_chain_is_the_mro_slice_that_defines_init(loss_class):
     assert chain == [f"{cls.__name__}.__init__" for cls in loss_class.__mro__
                      if "__init__" in vars(cls) and cls is not object]
     assert isinstance(built, loss_class) and chain[-1] == "Module.__init__"
+
+
+def test_follow_refuses_a_path_whose_frames_do_not_call_each_other():
+    from snippets.losses.class_chain import follow
+
+    _, calls = trace_torch_calls(lambda: nn.CrossEntropyLoss()(torch.zeros(2, 3), torch.tensor([0, 1])))
+    assert [c.function for c in follow(calls, ["Module._call_impl", "CrossEntropyLoss.forward"])] == [
+        "Module._call_impl", "CrossEntropyLoss.forward"]
+    with pytest.raises(ValueError, match="is not called by"):  # skips a level: forward calls cross_entropy
+        follow(calls, ["Module._call_impl", "cross_entropy"])
+    with pytest.raises(ValueError, match="not in the trace"):
+        follow(calls, ["Module._call_impl", "NLLLoss.forward"])
