@@ -345,3 +345,30 @@ def test_prefix_beam_search_with_a_wide_beam_is_exhaustive():
         loss = nn.CTCLoss(reduction="sum")(probs.log()[:, None], torch.tensor([labels]),
                                            torch.tensor([5]), torch.tensor([len(labels)]))
         assert abs(math.exp(-loss.item()) - p) < 1e-12
+
+
+def test_outlier_claims_hold_for_any_seed():
+    """regression-losses.md's outlier block, over 200 seeds: MSE is the mean,
+    L1 a median, and moving the outlier 30 -> 3000 leaves smooth L1's constant
+    within a grid step and L1's among the medians (25 seeds at a time)."""
+    candidates = torch.linspace(-5, 10, 15001, dtype=torch.float64)
+    losses = {"MSE": nn.MSELoss(reduction="none"), "L1": nn.L1Loss(reduction="none"),
+              "SmoothL1": nn.SmoothL1Loss(reduction="none")}
+
+    def best(data):  # data (B, 10) -> {name: (B,) best constants}
+        residuals = candidates[None, :, None] - data[:, None, :]
+        return {name: candidates[loss(residuals, 0 * residuals).mean(2).argmin(1)]
+                for name, loss in losses.items()}
+
+    for start in range(0, 200, 25):
+        inliers = torch.stack([rand((9,), seed) for seed in range(start, start + 25)])
+        outlier = torch.full((25, 1), 30.0, dtype=torch.float64)
+        data = torch.cat([inliers, outlier], dim=1)
+        far_data = torch.cat([inliers, 100 * outlier], dim=1)
+        near, far = best(data), best(far_data)
+        middle = data.sort(dim=1).values[:, 4:6]
+        assert ((near["MSE"] - data.mean(1)).abs() <= 0.0005 + 1e-12).all()
+        for constants in (near, far):
+            assert (middle[:, 0] - 0.001 <= constants["L1"]).all()
+            assert (constants["L1"] <= middle[:, 1] + 0.001).all()
+        assert ((far["SmoothL1"] - near["SmoothL1"]).abs() <= 0.001).all()
