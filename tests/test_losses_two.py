@@ -372,3 +372,17 @@ def test_outlier_claims_hold_for_any_seed():
             assert (middle[:, 0] - 0.001 <= constants["L1"]).all()
             assert (constants["L1"] <= middle[:, 1] + 0.001).all()
         assert ((far["SmoothL1"] - near["SmoothL1"]).abs() <= 0.001).all()
+
+
+def test_what_torch_does_at_the_kinks():
+    """The pages' statements: MultiMarginLoss's hinge at exactly 0 has gradient 0;
+    MarginRankingLoss (clamp_min) passes the gradient at its kink."""
+    scores = torch.tensor([[1.5, 0.5]], dtype=torch.float64, requires_grad=True)
+    loss = nn.MultiMarginLoss()(scores, torch.tensor([0]))  # 1 - 1.5 + 0.5 = 0
+    (grad,) = torch.autograd.grad(loss, scores)
+    assert loss == 0 and (grad == 0).all()
+    x1 = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    loss = nn.MarginRankingLoss(margin=0.5)(x1, torch.tensor([0.5], dtype=torch.float64),
+                                            torch.tensor([1.0], dtype=torch.float64))
+    (grad,) = torch.autograd.grad(loss, x1)
+    assert loss == 0 and grad.item() == -1.0
