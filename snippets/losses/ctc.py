@@ -143,3 +143,25 @@ def prefix_beam_search(log_probs, beam_width, blank=0):
         beams = dict(ranked[:beam_width])
     best = max(beams, key=lambda prefix: sum(beams[prefix]))
     return list(best), sum(beams[best])
+
+
+def cudnn_conditions(log_probs, targets, input_lengths, target_lengths, blank=0):
+    """Which of the conditions for torch's cuDNN CTC kernel a call meets.
+
+    From torch's `_use_cudnn_ctc_loss` (aten/src/ATen/native/cudnn/LossCTC.cpp);
+    the documentation's note lists the same, with "<= 256" where the source
+    says "< 256" and adds "target length <= input length". Only meaningful
+    on a CUDA build with cuDNN enabled; on CPU torch always uses its own kernel.
+    """
+    input_lengths = torch.as_tensor(input_lengths).reshape(-1)
+    target_lengths = torch.as_tensor(target_lengths).reshape(-1)
+    return {
+        "log_probs on CUDA, float32, (T, N, C)": log_probs.is_cuda
+        and log_probs.dtype == torch.float32 and log_probs.dim() == 3,
+        "blank == 0": blank == 0,
+        "targets 1-D (concatenated), int32, on CPU": targets.dim() == 1
+        and targets.dtype == torch.int32 and not targets.is_cuda,
+        "every input length == T": bool((input_lengths == log_probs.shape[0]).all()),
+        "every target length < 256": bool((target_lengths < 256).all()),
+        "target length <= input length": bool((target_lengths <= input_lengths).all()),
+    }
