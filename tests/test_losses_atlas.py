@@ -196,3 +196,18 @@ def test_kl_div_row_states_any_shape():
     kl = next(loss for loss in ATLAS if loss.name == "KLDivLoss")
     assert kl.input.startswith("`(*)`") and kl.target.startswith("`(*)`")
     assert "VAE" not in kl.task
+
+
+@pytest.mark.parametrize("loss", ATLAS, ids=lambda loss: loss.name)
+def test_every_stated_input_shape_is_exercised_by_the_row_check(loss):
+    """Each input shape the row states, e.g. `(N, C)` or `(C)`, has a case in
+    snippets/losses/atlas_check.py, so the formula check covers it."""
+    import torch
+
+    from snippets.losses.atlas_check import _cases
+
+    main_input = loss.input.split(", plus")[0]  # CTC also lists its lengths
+    stated = set(re.findall(r"`(\([^`]*\))`", main_input))
+    assert stated, f"{loss.name}: no shape in {loss.input!r}"
+    exercised = {case.shape for case in _cases(loss.name, torch.Generator().manual_seed(0))}
+    assert stated <= exercised, f"{loss.name}: {stated - exercised} never checked"

@@ -61,33 +61,38 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
 
         probs = rand(N, C).softmax(1)
         return [
-            Case("(N, C, d1, d2), indices", (rand(N, C, 2, 3), y), {}, ce,
+            Case("(N, C, d1, …)", (rand(N, C, 2, 3), y), {}, ce,
                  lambda per, x, y: per.sum() / kept.sum()),
-            Case("(N, C, d1, d2), weight", (rand(N, C, 2, 3), y), {"weight": w},
+            Case("(N, C, d1, …)", (rand(N, C, 2, 3), y), {"weight": w},
                  lambda x, y: ce(x, y, w),
                  lambda per, x, y: per.sum() / (w[safe] * kept).sum()),
-            Case("(N, C), probabilities", (rand(N, C), probs), {},
+            Case("(N, C)", (rand(N, C), probs), {},
                  lambda x, p: -(p * x.log_softmax(1)).sum(1), _elements),
         ]
     if name == "NLLLoss":
         w = rand(C).abs() + 0.1
         y = classes(C, N)
-        return [Case("(N, C), weight", (rand(N, C).log_softmax(1), y),
-                     {"weight": w},
-                     lambda x, y: -w[y] * x.gather(1, y[:, None])[:, 0],
-                     lambda per, x, y: per.sum() / w[y].sum())]
+        y4 = classes(C, N, 2, 3)
+
+        def nll(x, y):
+            return -w[y] * x.gather(1, y.unsqueeze(1)).squeeze(1)
+        return [
+            Case("(N, C)", (rand(N, C).log_softmax(1), y), {"weight": w}, nll,
+                 lambda per, x, y: per.sum() / w[y].sum()),
+            Case("(N, C, d1, …)", (rand(N, C, 2, 3).log_softmax(1), y4),
+                 {"weight": w}, nll, lambda per, x, y: per.sum() / w[y].sum()),
+        ]
     if name == "BCELoss":
         def bce(x, y):
             return -(y * x.log() + (1 - y) * (1 - x).log())
-        return [Case(shape, (torch.sigmoid(rand(*dims)), rand(*dims).sigmoid()),
-                     {}, bce, _elements)
-                for shape, dims in (("()", ()), ("(N, C, d1)", (N, C, 2)))]
+        return [Case("(*)", (torch.sigmoid(rand(*dims)), rand(*dims).sigmoid()),
+                     {}, bce, _elements) for dims in ((), (N, C, 2))]
     if name == "BCEWithLogitsLoss":
         pos = rand(C).abs() + 0.5
 
         def bce_logits(x, y):
             return -(pos * y * F.logsigmoid(x) + (1 - y) * F.logsigmoid(-x))
-        return [Case("(N, C), pos_weight", (rand(N, C), rand(N, C).sigmoid()),
+        return [Case("(*)", (rand(N, C), rand(N, C).sigmoid()),
                      {"pos_weight": pos}, bce_logits, _elements)]
     if name in ("L1Loss", "MSELoss", "SmoothL1Loss"):
         def formula(x, y):
@@ -97,23 +102,22 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
             if name == "MSELoss":
                 return r**2
             return torch.where(r < 1, 0.5 * r**2, r - 0.5)
-        return [Case(shape, (2 * rand(*dims), rand(*dims)), {}, formula, _elements)
-                for shape, dims in (("()", ()), ("(N, d1, d2)", (N, 2, 3)))]
+        return [Case("(*)", (2 * rand(*dims), rand(*dims)), {}, formula, _elements)
+                for dims in ((), (N, 2, 3))]
     if name == "PoissonNLLLoss":
         counts = torch.poisson(torch.full((N, 2), 3.0, dtype=torch.float64),
                                generator=g)
         return [
-            Case("(*), log-rate", (rand(N, 2), counts), {},
+            Case("(*)", (rand(N, 2), counts), {},
                  lambda x, y: x.exp() - y * x, _elements),
-            Case("(*), rate", (rand(N, 2).exp(), counts), {"log_input": False},
+            Case("(*)", (rand(N, 2).exp(), counts), {"log_input": False},
                  lambda x, y: x - y * (x + 1e-8).log(), _elements),
         ]
     if name == "KLDivLoss":
         def kl(x, y):
             return torch.special.xlogy(y, y) - y * x
-        return [Case(shape, (rand(*dims).log_softmax(-1), rand(*dims).softmax(-1)),
-                     {}, kl, _elements)
-                for shape, dims in (("(C)", (C,)), ("(N, C, d1)", (N, 2, C)))]
+        return [Case("(*)", (rand(*dims).log_softmax(-1), rand(*dims).softmax(-1)),
+                     {}, kl, _elements) for dims in ((C,), (N, 2, C))]
     if name == "MarginRankingLoss":
         def ranking(x1, x2, y):
             return (-y * (x1 - x2) + 0.0).clamp(min=0)
@@ -125,15 +129,19 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
 
         def pairs(x, y):
             true = torch.zeros_like(x, dtype=torch.bool)
-            for n in range(N):
+            for n in range(x.shape[0]):
                 true[n, y[n, :2]] = True
             gaps = x[:, :, None] - x[:, None, :]  # x_j - x_i
             mask = true[:, :, None] & ~true[:, None, :]
             return (torch.relu(1 - gaps) * mask).sum((1, 2)) / C
-        return [Case("(N, C)", (rand(N, C), lists), {}, pairs,
-                     lambda per, *_: per.sum() / N)]
+        return [
+            Case("(N, C)", (rand(N, C), lists), {}, pairs,
+                 lambda per, *_: per.sum() / N),
+            Case("(C)", (rand(C), lists[0]), {},
+                 lambda x, y: pairs(x[None], y[None])[0], lambda per, *_: per),
+        ]
     if name == "SoftMarginLoss":
-        return [Case("(N, C)", (rand(N, C), signs(N, C)), {},
+        return [Case("(*)", (rand(N, C), signs(N, C)), {},
                      lambda x, y: torch.log1p(torch.exp(-y * x)), _elements)]
     if name == "MultiLabelSoftMarginLoss":
         w = rand(C).abs() + 0.1
@@ -141,7 +149,7 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
         def multilabel(x, y):
             terms = y * F.logsigmoid(x) + (1 - y) * F.logsigmoid(-x)
             return -(w * terms).sum(-1) / C
-        return [Case("(N, C), weight", (rand(N, C), classes(2, N, C).double()),
+        return [Case("(N, C)", (rand(N, C), classes(2, N, C).double()),
                      {"weight": w}, multilabel, lambda per, *_: per.sum() / N)]
     if name == "MultiMarginLoss":
         w = rand(C).abs() + 0.1
@@ -150,9 +158,12 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
             rival = torch.relu(1 - x.gather(1, y[:, None]) + x) ** p
             rival = rival.scatter(1, y[:, None], 0.0)
             return w[y] * rival.sum(1) / C
-        return [Case(f"(N, C), p={p}, weight", (rand(N, C), classes(C, N)),
-                     {"p": p, "weight": w}, lambda x, y, p=p: hinge(x, y, p),
-                     lambda per, *_: per.sum() / N) for p in (1, 2)]
+        cases = [Case("(N, C)", (rand(N, C), classes(C, N)),
+                      {"p": p, "weight": w}, lambda x, y, p=p: hinge(x, y, p),
+                      lambda per, *_: per.sum() / N) for p in (1, 2)]
+        one = Case("(C)", (rand(C), classes(C)), {"weight": w},
+                   lambda x, y: hinge(x[None], y[None], 1)[0], lambda per, *_: per)
+        return [*cases, one]
     if name == "TripletMarginLoss":
         def triplet(a, p, n):
             d_ap = (a - p + 1e-6).norm(dim=-1)
@@ -163,14 +174,17 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
     if name == "HingeEmbeddingLoss":
         def hinge_embedding(x, y):
             return torch.where(y == 1, x, (1 - x).clamp(min=0))
-        return [Case("(N, d1)", (rand(N, 2).abs(), signs(N, 2)), {},
+        return [Case("(*)", (rand(N, 2).abs(), signs(N, 2)), {},
                      hinge_embedding, _elements)]
     if name == "CosineEmbeddingLoss":
         def cosine(x1, x2, y):
             cos = F.cosine_similarity(x1, x2, dim=-1)
             return torch.where(y == 1, 1 - cos, cos.clamp(min=0))
-        return [Case("(N, D)", (rand(N, D), rand(N, D), signs(N)), {}, cosine,
-                     lambda per, *_: per.sum() / N)]
+        return [
+            Case("(N, D)", (rand(N, D), rand(N, D), signs(N)), {}, cosine,
+                 lambda per, *_: per.sum() / N),
+            Case("(D)", (rand(D), rand(D), signs()), {}, cosine, _elements),
+        ]
     if name == "CTCLoss":
         T, S = 6, 2
         labels = classes(C - 1, N, S) + 1  # never the blank 0
@@ -183,10 +197,29 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
                     log_probs[: input_lengths[n], n],
                     targets[n, : target_lengths[n]].tolist())
                 for n in range(N)])
-        return [Case("(T, N, C), padded", (rand(T, N, C), labels, lengths,
-                                           target_lengths), {}, ctc,
-                     lambda per, *args: (per / target_lengths.clamp(min=1)).mean(),
-                     log_softmax_first=True)]
+        def ctc_mean(per, *args):
+            return (per / target_lengths.clamp(min=1)).mean()
+
+        concatenated = torch.cat(
+            [labels[n, :k] for n, k in enumerate(target_lengths)]
+        )
+        padded = labels.clone()
+        for n, k in enumerate(target_lengths.tolist()):
+            padded[n, k:] = 0  # pads are never read
+
+        def unbatched(log_probs, target, input_length, target_length):
+            return ctc_negative_log_likelihood(log_probs, target.tolist())
+        return [
+            Case("(T, N, C)", (rand(T, N, C), padded, lengths, target_lengths), {},
+                 ctc, ctc_mean, log_softmax_first=True),
+            Case("(T, N, C)", (rand(T, N, C), concatenated, lengths,
+                               target_lengths), {},
+                 lambda lp, y, il, tl: ctc(lp, padded, il, tl), ctc_mean,
+                 log_softmax_first=True),
+            Case("(T, C)", (rand(T, C), labels[0], torch.tensor(T),
+                            torch.tensor(S)), {}, unbatched,
+                 lambda per, *args: per / S, log_softmax_first=True),
+        ]
     raise KeyError(name)
 
 
