@@ -16,13 +16,13 @@ from snippets.losses.regression import reduce
 
 
 def collapse(path, blank=0):
-    """The labels a frame-by-frame path spells: merge repeats, then drop blanks."""
+    """The labels a path spells: merge repeats, then drop blanks."""
     merged = [s for i, s in enumerate(path) if i == 0 or s != path[i - 1]]
     return [symbol for symbol in merged if symbol != blank]
 
 
 def label_probabilities(probs, blank=0):
-    """{labels: p(labels)} summed over all C**T paths: exhaustive, tiny inputs only."""
+    """{labels: p(labels)}, summed over all C**T paths: tiny inputs only."""
     steps, classes = probs.shape
     table = defaultdict(float)
     for path in itertools.product(range(classes), repeat=steps):
@@ -83,7 +83,7 @@ def _split_targets(targets, target_lengths):
     """One list of labels per sample, from padded (N, S) or concatenated 1-D."""
     lengths = target_lengths.tolist()
     if targets.dim() == 2:
-        return [targets[n, :length].tolist() for n, length in enumerate(lengths)]
+        return [targets[n, :k].tolist() for n, k in enumerate(lengths)]
     starts = itertools.accumulate([0] + lengths)
     return [targets[s : s + n].tolist() for s, n in zip(starts, lengths)]
 
@@ -95,7 +95,8 @@ def ctc_loss(
     """nn.CTCLoss, one sample at a time."""
     if log_probs.dim() == 2:  # unbatched (T, C), 1-D target, 0-d lengths
         one = ctc_loss(
-            log_probs[:, None], targets[None], torch.as_tensor(input_lengths)[None],
+            log_probs[:, None], targets[None],
+            torch.as_tensor(input_lengths)[None],
             torch.as_tensor(target_lengths)[None], blank, "none", zero_infinity,
         )[0]
         length = max(int(target_lengths), 1)
@@ -145,7 +146,9 @@ def prefix_beam_search(log_probs, beam_width, blank=0):
     return list(best), sum(beams[best])
 
 
-def cudnn_conditions(log_probs, targets, input_lengths, target_lengths, blank=0):
+def cudnn_conditions(
+    log_probs, targets, input_lengths, target_lengths, blank=0
+):
     """Which of the conditions for torch's cuDNN CTC kernel a call meets.
 
     From torch's `_use_cudnn_ctc_loss` (aten/src/ATen/native/cudnn/LossCTC.cpp);
@@ -161,7 +164,11 @@ def cudnn_conditions(log_probs, targets, input_lengths, target_lengths, blank=0)
         "blank == 0": blank == 0,
         "targets 1-D (concatenated), int32, on CPU": targets.dim() == 1
         and targets.dtype == torch.int32 and not targets.is_cuda,
-        "every input length == T": bool((input_lengths == log_probs.shape[0]).all()),
+        "every input length == T": bool(
+            (input_lengths == log_probs.shape[0]).all()
+        ),
         "every target length < 256": bool((target_lengths < 256).all()),
-        "target length <= input length": bool((target_lengths <= input_lengths).all()),
+        "target length <= input length": bool(
+            (target_lengths <= input_lengths).all()
+        ),
     }

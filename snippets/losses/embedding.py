@@ -34,7 +34,7 @@ def hinge_embedding_loss(distance, similar, margin=1.0, reduction="mean"):
 
 
 def cosine(a, b, eps=1e-12):
-    """Cosine of the angle between rows; eps guards zero vectors as torch does."""
+    """Cosine of the angle between rows; eps guards zero vectors (as torch)."""
     norms = ((a * a).sum(-1) + eps) * ((b * b).sum(-1) + eps)
     return (a * b).sum(-1) / torch.sqrt(norms)
 

@@ -18,8 +18,10 @@ def soft_margin_loss(score, sign, reduction="mean"):
     return reduce(torch.logaddexp(torch.zeros_like(margin), -margin), reduction)
 
 
-def multilabel_soft_margin_loss(logits, multi_hot, weight=None, reduction="mean"):
-    """Per sample: binary cross-entropy of every class, averaged over the C classes."""
+def multilabel_soft_margin_loss(
+    logits, multi_hot, weight=None, reduction="mean"
+):
+    """Per sample: binary cross-entropy of every class, averaged over C."""
     per_class = -(
         multi_hot * torch.nn.functional.logsigmoid(logits)
         + (1 - multi_hot) * torch.nn.functional.logsigmoid(-logits)
@@ -29,15 +31,19 @@ def multilabel_soft_margin_loss(logits, multi_hot, weight=None, reduction="mean"
     return reduce(per_class.sum(dim=-1) / logits.shape[-1], reduction)
 
 
-def multi_margin_loss(scores, label, p=1, margin=1.0, weight=None, reduction="mean"):
-    """Every wrong class i costs w_y max(0, margin - x_y + x_i)^p; summed, over C.
+def multi_margin_loss(
+    scores, label, p=1, margin=1.0, weight=None, reduction="mean"
+):
+    """Each wrong class i costs w_y max(0, margin - x_y + x_i)^p; sum / C.
 
     scores: (N, C) with labels (N,), or one sample (C,) with a 0-d label.
     """
     if p not in (1, 2):
         raise ValueError(f"torch supports only p = 1 and p = 2, got p = {p}")
     if scores.dim() == 1:
-        one = multi_margin_loss(scores[None], label.reshape(1), p, margin, weight, "none")
+        one = multi_margin_loss(
+            scores[None], label.reshape(1), p, margin, weight, "none"
+        )
         return reduce(one[0], reduction)
     true_score = scores.gather(1, label[:, None])
     hinge = torch.relu(margin - true_score + scores) ** p
@@ -48,7 +54,7 @@ def multi_margin_loss(scores, label, p=1, margin=1.0, weight=None, reduction="me
 
 
 def multilabel_margin_loss(scores, label_indices, reduction="mean"):
-    """Every (true j, false i) pair costs max(0, 1 - (x_j - x_i)); summed, over C.
+    """Each (true j, false i) pair costs max(0, 1 - (x_j - x_i)); sum / C.
 
     label_indices lists a sample's true classes, then -1; anything after the
     first -1 is ignored. A label listed twice counts twice, as in torch.

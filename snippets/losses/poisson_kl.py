@@ -1,4 +1,4 @@
-"""Poisson negative log-likelihood and KL divergence by hand, for checking torch.nn."""
+"""Poisson negative log-likelihood and KL divergence by hand, vs torch.nn."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""L1, MSE, smooth L1 and Huber written out by hand, to be checked against torch.nn."""
+"""L1, MSE, smooth L1 and Huber by hand, to be checked against torch.nn."""
 
 import torch
 
