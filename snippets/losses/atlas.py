@@ -427,8 +427,8 @@ class MindMapNode:
     lines: int  # text lines the node takes
 
 
-MIND_MAP_WIDTH = 5.0  # inches: fits a phone without shrinking text below ~9 pt
-WRAP = 50  # characters per note line at 9 pt in the loss column
+MIND_MAP_WIDTH = 4.2  # inches: on a phone the text shrinks little below 9 pt
+WRAP = 42  # characters per note line at 9 pt in the loss column
 LINE = 0.2  # inches per 9-10 pt text line
 
 
