@@ -263,6 +263,13 @@ def test_triplet_refusals():
     a = torch.randn(2, 3)
     with pytest.raises(NotImplementedError, match="p = 0"):
         embedding.triplet_margin_loss(a, a, a, p=0)
+    # p < 0 is refused too, although torch computes (sum |u_i|^p)^(1/p) there
+    with pytest.raises(NotImplementedError, match="p = -1"):
+        embedding.triplet_margin_loss(a, a + 1, a - 1, p=-1.0)
+    u = torch.tensor([[1.0, 2.0, -0.5]], dtype=torch.float64)
+    torch.testing.assert_close(
+        nn.functional.pairwise_distance(u, 0 * u, p=-1.0),
+        ((u + 1e-6).abs() ** -1).sum(-1) ** -1)
     with pytest.raises(ValueError, match="margin"):
         embedding.triplet_margin_loss(a, a, a, margin=0.0)
     with pytest.raises(ValueError, match="margin"):
@@ -372,6 +379,20 @@ def test_outlier_claims_hold_for_any_seed():
             assert (middle[:, 0] - 0.001 <= constants["L1"]).all()
             assert (constants["L1"] <= middle[:, 1] + 0.001).all()
         assert ((far["SmoothL1"] - near["SmoothL1"]).abs() <= 0.001).all()
+
+
+def test_smooth_l1_constant_is_not_always_between_median_and_mean():
+    """regression-losses.md: smooth L1's constant is 'neither the mean nor always
+    between the median and the mean': some seed puts it below both middle values."""
+    candidates = torch.linspace(-5, 10, 15001, dtype=torch.float64)
+    inliers = torch.stack([rand((9,), seed) for seed in range(50)])
+    data = torch.cat([inliers, torch.full((50, 1), 30.0, dtype=torch.float64)], 1)
+    residuals = candidates[None, :, None] - data[:, None, :]
+    loss = nn.SmoothL1Loss(reduction="none")(residuals, 0 * residuals).mean(2)
+    constant = candidates[loss.argmin(1)]
+    lower_median = data.sort(dim=1).values[:, 4]
+    assert (constant < lower_median - 0.01).any()
+    assert (constant < data.mean(1)).all()  # never the mean: the outlier pulls it less
 
 
 def test_what_torch_does_at_the_kinks():

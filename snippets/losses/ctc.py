@@ -151,10 +151,12 @@ def cudnn_conditions(
 ):
     """Which of the conditions for torch's cuDNN CTC kernel a call meets.
 
-    From torch's `_use_cudnn_ctc_loss` (aten/src/ATen/native/cudnn/LossCTC.cpp);
-    the documentation's note lists the same, with "<= 256" where the source
-    says "< 256" and adds "target length <= input length". Only meaningful
-    on a CUDA build with cuDNN enabled; on CPU torch always uses its own kernel.
+    From torch's `_use_cudnn_ctc_loss` (aten/src/ATen/native/cudnn/LossCTC.cpp),
+    the test for lengths given as lists; the documentation's note lists the
+    same, with "<= 256" where the source says "< 256" and adds "target length
+    <= input length". For length tensors, `_use_cudnn_ctc_loss_tensor` wants
+    int32 lengths and skips "input length == T" and "targets on CPU". Only
+    meaningful on a CUDA build with cuDNN; on CPU torch uses its own kernel.
     """
     input_lengths = torch.as_tensor(input_lengths).reshape(-1)
     target_lengths = torch.as_tensor(target_lengths).reshape(-1)
