@@ -8,7 +8,8 @@ import pytest
 import torch.nn as nn
 
 from snippets.losses.atlas import (
-    ATLAS, COURSE_LOSSES, DEPRECATED_ARGUMENTS, FAMILIES, atlas_table, formula_table, mind_map_layout, page_url,
+    ATLAS, COURSE_LOSSES, DEPRECATED_ARGUMENTS, FAMILIES, LINE, atlas_table, draw_mind_map, formula_table,
+    mind_map_layout, page_url,
 )
 from tests.sitebuild import ROOT, nav_pages
 
@@ -59,12 +60,35 @@ def test_table_and_mind_map_are_drawn_from_the_same_entries():
     assert all(row.count(" | ") == table.splitlines()[0].count(" | ") for row in rows)  # no stray "|"
     assert len(formula_table().splitlines()) == 2 + len(ATLAS)
 
-    centre, families, leaves = mind_map_layout()
+    nodes = mind_map_layout()
+    families = [node for node in nodes if node.depth == 1]
+    leaves = [node for node in nodes if node.depth == 2]
     assert [family.label for family in families] == list(FAMILIES)
-    assert sorted(leaf.label for leaf in leaves) == sorted(f"nn.{name}" for name in COURSE_LOSSES)
+    names = [leaf.label.split("\n")[0] for leaf in leaves]
+    assert sorted(names) == sorted(f"nn.{name}" for name in COURSE_LOSSES)
     for leaf in leaves:
-        assert leaf.family == next(loss.family for loss in ATLAS if f"nn.{loss.name}" == leaf.label)
-    assert len({round(leaf.angle, 6) for leaf in leaves}) == len(leaves)  # no two losses on one spot
+        loss = next(loss for loss in ATLAS if leaf.label.startswith(f"nn.{loss.name}\n"))
+        assert leaf.family == loss.family
+        # the map carries the target and what is penalised, not only the name
+        notes = " ".join(leaf.label.split("\n")[1:])
+        assert notes == f"target: {loss.target_kind} penalises: {loss.penalises}"
+    tops = [node.top for node in nodes]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)  # stacked, no overlap
+    for above, below in zip(nodes, nodes[1:]):
+        assert below.top >= above.top + above.lines * LINE  # text never overlaps
+
+
+def test_mind_map_is_phone_sized():
+    """At most 7 in wide and no text below 9 pt, so a phone shows it legibly."""
+    from matplotlib.text import Text
+
+    fig = draw_mind_map()
+    assert fig.get_size_inches()[0] <= 7
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip()]
+    assert len(sizes) >= 18 * 3 and min(sizes) >= 9
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def test_table_links_point_at_built_urls_of_existing_pages():
@@ -151,3 +175,39 @@ def test_stated_shapes_and_ranges_are_accepted():
     kept = torch.ones_like(per_element, dtype=torch.bool)
     kept[1, 2] = False
     torch.testing.assert_close(nn.CrossEntropyLoss()(logits, labels), per_element[kept].mean())
+
+
+@pytest.mark.parametrize("loss", ATLAS, ids=lambda loss: loss.name)
+def test_every_rows_formula_divisor_and_gradient_match_torch(loss):
+    """The row's formula (reduction="none"), its mean divisor, the sum and the
+    gradients agree with torch.nn on fresh inputs in each stated shape."""
+    import warnings
+
+    from snippets.losses.atlas_check import check_row
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # KLDivLoss's "mean" warning
+        for seed in range(20):
+            result = check_row(loss.name, seed)
+            assert result.values and result.mean and result.sum and result.gradients, result
+
+
+def test_kl_div_row_states_any_shape():
+    kl = next(loss for loss in ATLAS if loss.name == "KLDivLoss")
+    assert kl.input.startswith("`(*)`") and kl.target.startswith("`(*)`")
+    assert "VAE" not in kl.task
+
+
+@pytest.mark.parametrize("loss", ATLAS, ids=lambda loss: loss.name)
+def test_every_stated_input_shape_is_exercised_by_the_row_check(loss):
+    """Each input shape the row states, e.g. `(N, C)` or `(C)`, has a case in
+    snippets/losses/atlas_check.py, so the formula check covers it."""
+    import torch
+
+    from snippets.losses.atlas_check import _cases
+
+    main_input = loss.input.split(", plus")[0]  # CTC also lists its lengths
+    stated = set(re.findall(r"`(\([^`]*\))`", main_input))
+    assert stated, f"{loss.name}: no shape in {loss.input!r}"
+    exercised = {case.shape for case in _cases(loss.name, torch.Generator().manual_seed(0))}
+    assert stated <= exercised, f"{loss.name}: {stated - exercised} never checked"
