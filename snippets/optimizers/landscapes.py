@@ -138,3 +138,10 @@ def run_all(problem: str) -> dict[str, tuple[Tensor, list[int]]]:
             10 if name == "LBFGS" else steps, sparse=name == "SparseAdam")
     return runs
 
+
+
+def bumpy(p: Tensor) -> Tensor:
+    """A smooth, non-quadratic loss in 4 dimensions whose gradient changes
+    non-linearly from step to step; its minimum is near, not at, 0."""
+    weights = torch.arange(1.0, 5.0, dtype=p.dtype)
+    return (weights * p**2).sum() + torch.sin(3 * p).sum()
