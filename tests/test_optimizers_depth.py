@@ -7,29 +7,9 @@ import pytest
 import torch
 
 from snippets.optimizers import quadratic
+from snippets.optimizers.nesterov import iteration_matrix, sutskever_path, torch_nesterov_path
 
 BETAS = [0.0, 0.3, 0.9, 0.99]
-
-
-def iteration_matrix(lr: float, beta: float, lam: float, nesterov: bool) -> torch.Tensor:
-    """One torch.optim.SGD step on f(x) = ½λx², read off as a matrix acting on (x, lr·buf).
-
-    Built by running the optimizer from the two unit states, so it is independent of the
-    characteristic polynomials written in snippets/optimizers/quadratic.py.
-    """
-    columns = []
-    for x0, scaled_buffer in ((1.0, 0.0), (0.0, 1.0)):
-        x = torch.tensor([x0], dtype=torch.float64, requires_grad=True)
-        sgd = torch.optim.SGD([x], lr=lr, momentum=beta, nesterov=nesterov)
-        if beta > 0:
-            x.grad = torch.zeros_like(x)
-            sgd.step()  # creates the buffer (= 0 gradient); x is unchanged
-            sgd.state[x]["momentum_buffer"].fill_(scaled_buffer / lr)
-        x.grad = lam * x.detach()
-        sgd.step()
-        new_buffer = sgd.state[x]["momentum_buffer"].item() if beta > 0 else 0.0
-        columns.append([x.item(), lr * new_buffer])
-    return torch.tensor(columns, dtype=torch.float64).T
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -79,3 +59,33 @@ def test_optimal_parameters_minimise_the_worst_rate(kappa):
 def test_stability_limit_rejects_momentum_outside_0_1():
     with pytest.raises(ValueError, match="momentum"):
         quadratic.stability_limit(1.0, lam=1.0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("options", [{}, {"weight_decay": 0.1}, {"foreach": True}, {"foreach": False}])
+def test_pytorch_nesterov_holds_sutskevers_look_ahead_point(options, dtype):
+    """p = θ + μv and buffer = −v/lr for every step, over torch's options; weight decay is
+    part of the gradient (f + ½·wd·|θ|²), so the hand version adds it to the loss."""
+    decay = options.get("weight_decay", 0.0)
+
+    def loss(theta):
+        return torch.log(torch.cosh(2 * theta)).sum() + 0.3 * (theta[0] * theta[1]) ** 2 + 0.5 * decay * theta.pow(2).sum()
+
+    def loss_without_decay(theta):
+        return loss(theta) - 0.5 * decay * theta.pow(2).sum()
+
+    torch.manual_seed(1)
+    start = torch.randn(2, dtype=dtype)
+    lr, mu = 0.05, 0.9
+    thetas, velocities = sutskever_path(loss, start, lr, mu, steps=60)
+    params, buffers = torch_nesterov_path(loss_without_decay, start, lr, mu, steps=60, **options)
+    tolerance = {"rtol": 1e-4, "atol": 1e-5} if dtype == torch.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    torch.testing.assert_close(params, thetas + mu * velocities, **tolerance)
+    torch.testing.assert_close(buffers, -velocities / lr, **tolerance)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_iteration_matrix_matches_the_derived_entries(nesterov):
+    beta, h = 0.7, 0.4
+    expected = [[1 - (1 + beta) * h, -beta**2], [h, beta]] if nesterov else [[1 - h, -beta], [h, beta]]
+    torch.testing.assert_close(iteration_matrix(0.1, beta, h / 0.1, nesterov), torch.tensor(expected, dtype=torch.float64))
