@@ -89,3 +89,99 @@ def test_iteration_matrix_matches_the_derived_entries(nesterov):
     beta, h = 0.7, 0.4
     expected = [[1 - (1 + beta) * h, -beta**2], [h, beta]] if nesterov else [[1 - h, -beta], [h, beta]]
     torch.testing.assert_close(iteration_matrix(0.1, beta, h / 0.1, nesterov), torch.tensor(expected, dtype=torch.float64))
+
+
+# --- adam-family.md -------------------------------------------------------------------------
+
+from torch import optim  # noqa: E402
+
+from snippets.optimizers import adam_family  # noqa: E402
+
+ADAM_GRID = [
+    (adam_family.adam, optim.Adam, {"lr": 0.03}),
+    (adam_family.adam, optim.Adam, {"lr": 0.03, "amsgrad": True, "weight_decay": 0.2, "maximize": True}),
+    (adam_family.adam, optim.Adam, {"lr": 0.03, "betas": (0.5, 0.9), "eps": 1e-3, "amsgrad": True}),
+    (adam_family.nadam, optim.NAdam, {"lr": 0.03}),
+    (adam_family.nadam, optim.NAdam, {"lr": 0.03, "momentum_decay": 0.05, "weight_decay": 0.2, "maximize": True}),
+    (adam_family.nadam, optim.NAdam, {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "betas": (0.8, 0.99)}),
+    (adam_family.radam, optim.RAdam, {"lr": 0.03}),
+    (adam_family.radam, optim.RAdam, {"lr": 0.03, "weight_decay": 0.2, "maximize": True, "eps": 1e-3}),
+    (adam_family.radam, optim.RAdam, {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "betas": (0.8, 0.9)}),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize(("rule", "optimizer_class", "options"), ADAM_GRID, ids=lambda v: getattr(v, "__name__", None))
+def test_hand_adam_family_matches_torch_at_every_step(rule, optimizer_class, options, foreach, dtype):
+    torch.manual_seed(3)
+    start = torch.randn(2, 3, 4, dtype=dtype)
+    # forced: each hand step starts from torch's previous parameters and state, so a round-off
+    # difference cannot grow (near a maximum of the wavy loss it doubles per step for a while)
+    hand, ours = adam_family.side_by_side(
+        rule, optimizer_class, {**options, "foreach": foreach}, adam_family.wavy, start, 50, forced=True
+    )
+    tolerance = {"rtol": 2e-5, "atol": 2e-6} if dtype == torch.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    torch.testing.assert_close(hand.params, ours.params, **tolerance)
+    assert hand.states.keys() == ours.states.keys()
+    for key in ours.states:
+        torch.testing.assert_close(hand.states[key], ours.states[key], **tolerance)
+
+
+@pytest.mark.parametrize(("rule", "optimizer_class", "options"), ADAM_GRID, ids=lambda v: getattr(v, "__name__", None))
+def test_hand_adam_family_alone_follows_torch_for_20_steps(rule, optimizer_class, options):
+    start = torch.linspace(-1.4, 1.3, 24, dtype=torch.float64).reshape(2, 3, 4)
+    hand, ours = adam_family.side_by_side(rule, optimizer_class, options, adam_family.wavy, start, 20)
+    torch.testing.assert_close(hand.params, ours.params, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rule", "option"),
+    [(adam_family.adam, {"fused": True}), (adam_family.nadam, {"capturable": True}),
+     (adam_family.radam, {"differentiable": True}), (adam_family.adam, {"decoupled_weight_decay": True})],
+)
+def test_hand_rules_refuse_options_they_do_not_cover(rule, option):
+    param = torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(NotImplementedError, match=next(iter(option))):
+        rule(param, torch.ones_like(param), {}, option)
+
+
+def test_radam_rectifier_switches_on_where_rho_exceeds_5():
+    for beta2 in (0.9, 0.99, 0.999, 0.9999):
+        for t in range(1, 40):
+            rho_t, _ = adam_family.radam_rho(t, beta2)
+            assert (adam_family.radam_rectifier(t, beta2) is None) == (rho_t <= 5)
+
+
+def test_rho_t_is_the_sma_length_with_the_same_mean_age():
+    for beta2 in (0.9, 0.999):
+        for t in (1, 2, 7, 50, 400):
+            weights = [(1 - beta2) * beta2**j / (1 - beta2**t) for j in range(t)]
+            mean_age = sum(j * w for j, w in enumerate(weights))
+            assert math.isclose(adam_family.radam_rho(t, beta2)[0], 2 * mean_age + 1, rel_tol=1e-9)
+
+
+def test_bias_correction_check_has_a_low_false_failure_rate():
+    """The page's 6-standard-error check on the simulated moments, over 200 seeds (smaller N and T)."""
+    failures = 0
+    for seed in range(200):
+        torch.manual_seed(seed)
+        m_avg, v_avg = adam_family.simulated_moments(0.5, 1.0, (0.9, 0.999), 40, 2000)
+        se_m, se_v = adam_family.moment_standard_errors(0.5, 1.0, (0.9, 0.999), 40, 2000)
+        t = torch.arange(1, 41, dtype=torch.float64)
+        z_m = (m_avg - (1 - 0.9**t) * 0.5) / se_m
+        z_v = (v_avg - (1 - 0.999**t) * 1.25) / se_v
+        failures += bool(z_m.abs().max() >= 6 or z_v.abs().max() >= 6)
+    assert failures == 0
+
+
+def test_muon_update_is_nearly_orthogonal_for_every_seed():
+    for seed in range(200):
+        torch.manual_seed(seed)
+        w = torch.zeros(64, 32, requires_grad=True)
+        muon = optim.Muon([w], lr=1.0, weight_decay=0.0, momentum=0.0)
+        w.grad = torch.randn(64, 32)
+        grad_sv = torch.linalg.svdvals(w.grad)
+        muon.step()
+        update_sv = torch.linalg.svdvals(w.detach())
+        assert update_sv[0] / update_sv[-1] < 2 and grad_sv[0] / grad_sv[-1] > 3
