@@ -1,0 +1,187 @@
+"""The depth pages of the optimizer chapter (conditioning, nesterov, adam-family, stochastic):
+their closed forms against independent computations, beyond the cases the pages show."""
+
+import math
+
+import pytest
+import torch
+
+from snippets.optimizers import quadratic
+from snippets.optimizers.nesterov import iteration_matrix, sutskever_path, torch_nesterov_path
+
+BETAS = [0.0, 0.3, 0.9, 0.99]
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("beta", BETAS[1:])
+def test_root_modulus_is_the_spectral_radius_of_torch_sgd(beta, nesterov):
+    for h in torch.linspace(0.01, 4.5, 37, dtype=torch.float64).tolist():
+        matrix = iteration_matrix(lr=0.1, beta=beta, lam=h / 0.1, nesterov=nesterov)
+        radius = torch.linalg.eigvals(matrix).abs().max().item()
+        assert math.isclose(quadratic.root_modulus(0.1, beta, h / 0.1, nesterov), radius, rel_tol=1e-7, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("beta", BETAS)
+def test_stability_limit_is_where_the_radius_reaches_one(beta, nesterov):
+    limit = quadratic.stability_limit(beta, lam=2.0, nesterov=nesterov)
+    assert quadratic.root_modulus(limit * (1 - 1e-6), beta, 2.0, nesterov) < 1
+    assert quadratic.root_modulus(limit * (1 + 1e-6), beta, 2.0, nesterov) > 1
+    assert quadratic.stable(limit * 0.999, beta, 2.0, nesterov) and not quadratic.stable(limit * 1.001, beta, 2.0, nesterov)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("beta", BETAS)
+def test_worst_rate_over_an_interval_is_at_an_end(beta, nesterov):
+    lr = 0.9 * quadratic.stability_limit(beta, lam=1.0, nesterov=nesterov)
+    lams = torch.linspace(1e-3, 1.0, 4001, dtype=torch.float64).tolist()
+    dense = max(quadratic.root_modulus(lr, beta, lam, nesterov) for lam in lams)
+    assert math.isclose(quadratic.momentum_rate(lr, beta, 1e-3, 1.0, nesterov), dense, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("kappa", [2.0, 10.0, 100.0, 1e4])
+def test_optimal_parameters_minimise_the_worst_rate(kappa):
+    lam_min, lam_max = 0.5, 0.5 * kappa
+    lr, rate = quadratic.optimal_gd(lam_min, lam_max)
+    assert math.isclose(quadratic.gd_rate(lr, lam_min, lam_max), rate, rel_tol=1e-12)
+    assert all(quadratic.gd_rate(lr * s, lam_min, lam_max) > rate for s in (0.99, 1.01))
+    lr, beta = quadratic.optimal_heavy_ball(lam_min, lam_max)
+    best = quadratic.optimal_momentum_rate(lam_min, lam_max)
+    assert math.isclose(quadratic.momentum_rate(lr, beta, lam_min, lam_max), best, rel_tol=1e-6)
+    assert math.isclose(best, math.sqrt(beta), rel_tol=1e-12)
+    # any nearby (lr, β) is worse: a grid around the optimum
+    for s in (0.97, 1.0, 1.03):
+        for b in (beta - 0.01 * (1 - beta), beta, beta + 0.01 * (1 - beta)):
+            if (s, b) != (1.0, beta):
+                assert quadratic.momentum_rate(lr * s, b, lam_min, lam_max) > best * (1 - 1e-9)
+
+
+def test_stability_limit_rejects_momentum_outside_0_1():
+    with pytest.raises(ValueError, match="momentum"):
+        quadratic.stability_limit(1.0, lam=1.0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("options", [{}, {"weight_decay": 0.1}, {"foreach": True}, {"foreach": False}])
+def test_pytorch_nesterov_holds_sutskevers_look_ahead_point(options, dtype):
+    """p = θ + μv and buffer = −v/lr for every step, over torch's options; weight decay is
+    part of the gradient (f + ½·wd·|θ|²), so the hand version adds it to the loss."""
+    decay = options.get("weight_decay", 0.0)
+
+    def loss(theta):
+        return torch.log(torch.cosh(2 * theta)).sum() + 0.3 * (theta[0] * theta[1]) ** 2 + 0.5 * decay * theta.pow(2).sum()
+
+    def loss_without_decay(theta):
+        return loss(theta) - 0.5 * decay * theta.pow(2).sum()
+
+    torch.manual_seed(1)
+    start = torch.randn(2, dtype=dtype)
+    lr, mu = 0.05, 0.9
+    thetas, velocities = sutskever_path(loss, start, lr, mu, steps=60)
+    params, buffers = torch_nesterov_path(loss_without_decay, start, lr, mu, steps=60, **options)
+    tolerance = {"rtol": 1e-4, "atol": 1e-5} if dtype == torch.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    torch.testing.assert_close(params, thetas + mu * velocities, **tolerance)
+    torch.testing.assert_close(buffers, -velocities / lr, **tolerance)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_iteration_matrix_matches_the_derived_entries(nesterov):
+    beta, h = 0.7, 0.4
+    expected = [[1 - (1 + beta) * h, -beta**2], [h, beta]] if nesterov else [[1 - h, -beta], [h, beta]]
+    torch.testing.assert_close(iteration_matrix(0.1, beta, h / 0.1, nesterov), torch.tensor(expected, dtype=torch.float64))
+
+
+# --- adam-family.md -------------------------------------------------------------------------
+
+from torch import optim  # noqa: E402
+
+from snippets.optimizers import adam_family  # noqa: E402
+
+ADAM_GRID = [
+    (adam_family.adam, optim.Adam, {"lr": 0.03}),
+    (adam_family.adam, optim.Adam, {"lr": 0.03, "amsgrad": True, "weight_decay": 0.2, "maximize": True}),
+    (adam_family.adam, optim.Adam, {"lr": 0.03, "betas": (0.5, 0.9), "eps": 1e-3, "amsgrad": True}),
+    (adam_family.nadam, optim.NAdam, {"lr": 0.03}),
+    (adam_family.nadam, optim.NAdam, {"lr": 0.03, "momentum_decay": 0.05, "weight_decay": 0.2, "maximize": True}),
+    (adam_family.nadam, optim.NAdam, {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "betas": (0.8, 0.99)}),
+    (adam_family.radam, optim.RAdam, {"lr": 0.03}),
+    (adam_family.radam, optim.RAdam, {"lr": 0.03, "weight_decay": 0.2, "maximize": True, "eps": 1e-3}),
+    (adam_family.radam, optim.RAdam, {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "betas": (0.8, 0.9)}),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize(("rule", "optimizer_class", "options"), ADAM_GRID, ids=lambda v: getattr(v, "__name__", None))
+def test_hand_adam_family_matches_torch_at_every_step(rule, optimizer_class, options, foreach, dtype):
+    torch.manual_seed(3)
+    start = torch.randn(2, 3, 4, dtype=dtype)
+    # forced: each hand step starts from torch's previous parameters and state, so a round-off
+    # difference cannot grow (near a maximum of the wavy loss it doubles per step for a while)
+    hand, ours = adam_family.side_by_side(
+        rule, optimizer_class, {**options, "foreach": foreach}, adam_family.wavy, start, 50, forced=True
+    )
+    tolerance = {"rtol": 2e-5, "atol": 2e-6} if dtype == torch.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    torch.testing.assert_close(hand.params, ours.params, **tolerance)
+    assert hand.states.keys() == ours.states.keys()
+    for key in ours.states:
+        torch.testing.assert_close(hand.states[key], ours.states[key], **tolerance)
+
+
+@pytest.mark.parametrize(("rule", "optimizer_class", "options"), ADAM_GRID, ids=lambda v: getattr(v, "__name__", None))
+def test_hand_adam_family_alone_follows_torch_for_20_steps(rule, optimizer_class, options):
+    start = torch.linspace(-1.4, 1.3, 24, dtype=torch.float64).reshape(2, 3, 4)
+    hand, ours = adam_family.side_by_side(rule, optimizer_class, options, adam_family.wavy, start, 20)
+    torch.testing.assert_close(hand.params, ours.params, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rule", "option"),
+    [(adam_family.adam, {"fused": True}), (adam_family.nadam, {"capturable": True}),
+     (adam_family.radam, {"differentiable": True}), (adam_family.adam, {"decoupled_weight_decay": True})],
+)
+def test_hand_rules_refuse_options_they_do_not_cover(rule, option):
+    param = torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(NotImplementedError, match=next(iter(option))):
+        rule(param, torch.ones_like(param), {}, option)
+
+
+def test_radam_rectifier_switches_on_where_rho_exceeds_5():
+    for beta2 in (0.9, 0.99, 0.999, 0.9999):
+        for t in range(1, 40):
+            rho_t, _ = adam_family.radam_rho(t, beta2)
+            assert (adam_family.radam_rectifier(t, beta2) is None) == (rho_t <= 5)
+
+
+def test_rho_t_is_the_sma_length_with_the_same_mean_age():
+    for beta2 in (0.9, 0.999):
+        for t in (1, 2, 7, 50, 400):
+            weights = [(1 - beta2) * beta2**j / (1 - beta2**t) for j in range(t)]
+            mean_age = sum(j * w for j, w in enumerate(weights))
+            assert math.isclose(adam_family.radam_rho(t, beta2)[0], 2 * mean_age + 1, rel_tol=1e-9)
+
+
+def test_bias_correction_check_has_a_low_false_failure_rate():
+    """The page's 6-standard-error check on the simulated moments, over 200 seeds (smaller N and T)."""
+    failures = 0
+    for seed in range(200):
+        torch.manual_seed(seed)
+        m_avg, v_avg = adam_family.simulated_moments(0.5, 1.0, (0.9, 0.999), 40, 2000)
+        se_m, se_v = adam_family.moment_standard_errors(0.5, 1.0, (0.9, 0.999), 40, 2000)
+        t = torch.arange(1, 41, dtype=torch.float64)
+        z_m = (m_avg - (1 - 0.9**t) * 0.5) / se_m
+        z_v = (v_avg - (1 - 0.999**t) * 1.25) / se_v
+        failures += bool(z_m.abs().max() >= 6 or z_v.abs().max() >= 6)
+    assert failures == 0
+
+
+def test_muon_update_is_nearly_orthogonal_for_every_seed():
+    for seed in range(200):
+        torch.manual_seed(seed)
+        w = torch.zeros(64, 32, requires_grad=True)
+        muon = optim.Muon([w], lr=1.0, weight_decay=0.0, momentum=0.0)
+        w.grad = torch.randn(64, 32)
+        grad_sv = torch.linalg.svdvals(w.grad)
+        muon.step()
+        update_sv = torch.linalg.svdvals(w.detach())
+        assert update_sv[0] / update_sv[-1] < 2 and grad_sv[0] / grad_sv[-1] > 3
