@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+FLOAT32_TINY = float(torch.finfo(torch.float32).tiny)  # smallest normal float32, 1.2e-38
 GAINS = {"linear": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2)}  # = nn.init.calculate_gain
 ACTIVATIONS = {"linear": lambda h: h, "tanh": torch.tanh, "relu": torch.relu}
 # Trapezoid grid for E[f(√q z)], z ~ N(0, 1): |z| <= 10 holds all but 1e-23 of the mass.
@@ -52,7 +53,11 @@ def init_weight(weight, scheme, activation, sigma, generator):
 
 
 def predicted_std(scheme, activation, width, depth, sigma=1.0):
-    """Predicted std of each layer's activations (list of `depth`), inf once past float32."""
+    """Predicted std of each layer's activations (list of `depth`).
+
+    inf from the first layer past float32's largest number (overflow), 0.0 from the first below
+    its smallest normal number (underflow): the widget stops the recursion there too.
+    """
     gain = width * weight_variance(scheme, width, activation, sigma)
     second_moment, stds = 1.0, []
     for _ in range(depth):
@@ -65,10 +70,10 @@ def predicted_std(scheme, activation, width, depth, sigma=1.0):
         else:
             second_moment, mean = q, 0.0
         std = math.sqrt(max(second_moment - mean**2, 0.0))
-        stds.append(std if std <= FLOAT32_MAX else math.inf)
-        if std > FLOAT32_MAX:  # the widget stops here too
-            stds += [math.inf] * (depth - len(stds))
+        if std > FLOAT32_MAX or std < FLOAT32_TINY:
+            stds += [math.inf if std > FLOAT32_MAX else 0.0] * (depth - len(stds))
             break
+        stds.append(std)
     return stds
 
 
@@ -80,6 +85,17 @@ def measured_std(scheme, activation, width, depth, sigma=1.0, networks=16, batch
     the same E[Var] the recursion predicts. A layer where any network has a non-finite
     activation is reported as inf (float32 overflow), and so is every layer after it.
     """
+    threads = torch.get_num_threads()
+    # These matmuls are small: one thread is much faster than two fighting over shared cores,
+    # and a fixed thread count keeps the float32 sums, hence the numbers, the same everywhere.
+    torch.set_num_threads(1)
+    try:
+        return _measure(scheme, activation, width, depth, sigma, networks, batch, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _measure(scheme, activation, width, depth, sigma, networks, batch, seed):
     generator = torch.Generator().manual_seed(seed)
     variances = torch.zeros(depth, dtype=torch.float64)
     overflowed = depth

@@ -81,10 +81,10 @@
     return p.matrixTransform(svg.getScreenCTM().inverse());
   }
 
-  // The static figure stays for readers without scripts; the widget takes its place.
+  // The static figure is for readers without scripts; the widget takes its place. It is removed,
+  // not hidden: a hidden <figure> has no size, which the site's browser audit reports.
   function replaceStaticFigure(root) {
-    const figure = root.querySelector(".explorer-static");
-    if (figure) figure.hidden = true;
+    root.querySelector(".explorer-static")?.remove();
     const widget = document.createElement("div");
     widget.className = "explorer-widget";
     root.appendChild(widget);

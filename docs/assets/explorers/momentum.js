@@ -199,7 +199,9 @@
       readout.textContent =
         `Stable for lr < ${E.fmt(limit(beta, nest), 4)} at this β${nest ? " (Nesterov)" : ""}; ` +
         `optimal heavy ball for κ = ${kappa}: lr* = ${E.fmt(o.lr, 4)}, β* = ${E.fmt(o.beta, 4)}. ` +
-        `2-D: ${describe(run2, h2)}. y = 4x²: ${describe(run1, [CURVATURE / 2])}.`;
+        `2-D: ${describe(run2, h2)}. y = 4x²: ${describe(run1, [CURVATURE / 2])}.` +
+        (status === "unstable" ? " Past the stability limit: |θ| grows without bound, if slowly." : "");
+      readout.classList.toggle("explorer-alarm", status !== "converging");
       root.dataset.status = status;
       // Everything the browser test compares with the torch reference.
       root.dataset.result = JSON.stringify({ path2d: run2.path, path1d: run1.path.map(([x]) => x), divergedAt: run2.divergedAt });
