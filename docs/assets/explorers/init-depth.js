@@ -53,7 +53,7 @@
     const width = E.slider(controls, { id: "init-width", label: "width n", min: 16, max: 1024, step: 16, value: 256, onInput: update });
     const scheme = E.select(controls, {
       id: "init-scheme", label: "scheme", value: "normal", onInput: update,
-      options: [["normal", "normal N(0, σ²)"], ["xavier", "Xavier uniform"], ["kaiming", "Kaiming normal"], ["default", "PyTorch default"]],
+      options: [["normal", "normal (σ)"], ["xavier", "Xavier uniform"], ["kaiming", "Kaiming normal"], ["default", "PyTorch default"]],
     });
     const logSigma = E.slider(controls, { id: "init-log-sigma", label: "σ (normal only), log₁₀", min: -4, max: 1, step: 0.05, value: 0, onInput: update });
     const activation = E.select(controls, {
@@ -99,10 +99,10 @@
       let status = "finite", text;
       if (r.overflowAt) {
         status = "overflow";
-        text = `overflow at layer ${r.overflowAt}: the std passes float32's largest number, 3.4e38`;
+        text = `Overflow at layer ${r.overflowAt}: the std passes float32's largest number, 3.4e38`;
       } else if (r.underflowAt) {
         status = "underflow";
-        text = `underflow at layer ${r.underflowAt}: the std drops below float32's smallest normal number, 1.2e-38`;
+        text = `Underflow at layer ${r.underflowAt}: the std drops below float32's smallest normal number, 1.2e-38`;
       } else {
         text = `std after layer ${L}: ${E.fmt(r.std[L - 1])} (input std 1)`;
       }
@@ -112,7 +112,7 @@
         markerText.setAttribute("y", M.t + 16);
         markerText.textContent = `${status} at layer ${stop}`;
       }
-      readout.textContent = `Weight variance n·Var(W) = ${E.fmt(n * weightVariance(scheme.value, n, activation.value, sigma))}. ${text}.`;
+      readout.textContent = `n·Var(W) = ${E.fmt(n * weightVariance(scheme.value, n, activation.value, sigma))}. ${text}.`;
       readout.classList.toggle("explorer-alarm", Boolean(stop));
       root.dataset.status = status;
       root.dataset.result = JSON.stringify(r);
