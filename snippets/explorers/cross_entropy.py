@@ -1,10 +1,10 @@
-"""Entropy, cross-entropy and KL divergence of a fixed p against q = softmax(logits), with torch.
+"""H(p), H(p, q) and KL(p‖q) of a fixed p against q = softmax(logits).
 
-All three in nats (natural log), as torch computes them:
+All in nats (natural log), each with the torch function that computes it:
 
-- H(p)     = -Σ p log p                           torch.special.entr(p).sum()
-- H(p, q)  = -Σ p log q                           F.cross_entropy(logits, p) with a probability target
-- KL(p‖q)  =  Σ p (log p - log q)                 F.kl_div(log q, p, reduction="sum")
+- H(p)     = -Σ p log p           torch.special.entr(p).sum()
+- H(p, q)  = -Σ p log q           F.cross_entropy(logits, p), p as the target
+- KL(p‖q)  =  Σ p (log p - log q) F.kl_div(log q, p, reduction="sum")
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-P = torch.tensor([0.4, 0.25, 0.15, 0.12, 0.08], dtype=torch.float64)  # the explorer's fixed p
+# The explorer's fixed p
+P = torch.tensor([0.4, 0.25, 0.15, 0.12, 0.08], dtype=torch.float64)
 LOGIT_RANGE = 8.0  # the widget's logit sliders run from -8 to 8
 
 
 def information(logits) -> dict[str, float]:
-    """H(p), H(p, q) and KL(p‖q) in nats, and q itself, for q = softmax(logits)."""
+    """q, H(p), H(p, q) and KL(p‖q) in nats, for q = softmax(logits)."""
     z = torch.as_tensor(logits, dtype=torch.float64)
     log_q = F.log_softmax(z, dim=0)
     return {

@@ -1,7 +1,8 @@
-"""torch.optim.SGD on the explorer's quadratics: f(x, y) = 4x² + (4/κ)y² and the course's y = 4x².
+"""torch.optim.SGD on the explorer's two quadratics, in float64.
 
-The 2-D quadratic has Hessian diag(8, 8/κ): its steep axis is exactly the course's parabola, so
-λ_max = 8, λ_min = 8/κ and the condition number (条件数) is κ.
+f(x, y) = 4x² + (4/κ)y² has Hessian diag(8, 8/κ): its steep axis is exactly the
+course's parabola y = 4x², so λ_max = 8, λ_min = 8/κ and the condition number
+(条件数) is κ.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import torch
 
 CURVATURE = 8.0  # y = 4x² has y'' = 8
 STEPS = 100
-DIVERGED = 1e8  # |θ| beyond this counts as diverged (the start is at most 2.5 from the minimum)
+# |θ| beyond this counts as diverged (every start is within 2.5 of the minimum)
+DIVERGED = 1e8
 
 
 def stability_limit(beta: float, nesterov: bool = False) -> float:
-    """Largest stable lr on curvature 8: lr·λ < 2(1+β), or 2(1+β)/(1+2β) with Nesterov."""
+    """Largest stable lr on curvature 8: lr·λ < 2(1+β), or with Nesterov
+    lr·λ < 2(1+β)/(1+2β)."""
     return 2 * (1 + beta) / (1 + 2 * beta if nesterov else 1) / CURVATURE
 
 
@@ -29,9 +32,9 @@ def optimal_heavy_ball(kappa: float) -> tuple[float, float]:
 
 
 def run_sgd(lr, beta, kappa, start, nesterov=False, steps=STEPS):
-    """Positions (steps+1, 2) of torch.optim.SGD on f(x, y) = 4x² + (4/κ)y², in float64.
+    """Positions (steps+1, 2) of torch.optim.SGD on f(x, y) = 4x² + (4/κ)y².
 
-    Stops early (shorter result) once |θ| exceeds DIVERGED, as the widget does.
+    Stops early (a shorter result) once |θ| exceeds DIVERGED, like the widget.
     """
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     half_curvatures = torch.tensor([4.0, 4.0 / kappa], dtype=torch.float64)
