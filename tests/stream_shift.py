@@ -23,9 +23,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_codeblocks import extract_from_file
-
-from tests.codeblock_bridge import EXEC_FENCE, expand_includes, is_executed, page_name, session_of
+from pagecode.rules import page_blocks
 
 
 @dataclass(frozen=True)
@@ -44,14 +42,7 @@ SHIFTS = [
 
 def executed_blocks(page: Path) -> list[tuple[str, str, str | None]]:
     """(where, code, session) of every executed block of a page, in page order."""
-    name = page_name(page)
-    blocks = []
-    for block in extract_from_file(page):
-        match = EXEC_FENCE.match("```" + (block.syntax or ""))
-        if match and is_executed(match["options"]):
-            code = expand_includes(block.code, name, block.lineno)
-            blocks.append((f"{name}:{block.lineno}", code, session_of(match["options"])))
-    return blocks
+    return [(block.where, block.code(), block.session) for block in page_blocks(page)]
 
 
 def run_shifted(pages: list[Path], shift: Shift) -> list[str]:
