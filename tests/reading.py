@@ -12,7 +12,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from pytest_codeblocks import extract_from_file
 
-from tests.codeblock_bridge import EXEC_FENCE, expand_includes, is_executed, page_name
+from pagecode.rules import EXEC_FENCE, expand_includes, is_executed, page_name
 
 MAX_LINE = 80  # DEVELOPERS.md: shown code lines and printed lines are at most 80 characters
 MAX_UNFOLDED_LISTING = 20  # lines of code a page may show, unfolded, before its first output

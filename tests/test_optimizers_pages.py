@@ -20,10 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pytest_codeblocks import extract_from_file
-
-from tests.codeblock_bridge import (EXEC_FENCE, expand_includes, is_executed,
-                                    page_name, session_of)
+from pagecode.rules import page_blocks
 
 PAGES = sorted(Path("docs/optimizers").glob("*.md"))
 HIDE = "# markdown-exec: hide"
@@ -31,17 +28,13 @@ HIDE = "# markdown-exec: hide"
 
 def shown_blocks(page: Path):
     """(line, shown code, session, options) of each executed block."""
-    name = page_name(page)
-    for block in extract_from_file(page):
-        match = EXEC_FENCE.match("```" + (block.syntax or ""))
-        if match and is_executed(match["options"]):
-            code = expand_includes(block.code, name, block.lineno)
-            shown = "".join(line for line in code.splitlines(keepends=True)
-                            if not line.rstrip().endswith(HIDE))
-            hidden = [line for line in code.splitlines()
-                      if line.rstrip().endswith(HIDE)]
-            yield block.lineno, shown, hidden, session_of(match["options"]), \
-                match["options"]
+    for block in page_blocks(page):
+        code = block.code()
+        shown = "".join(line for line in code.splitlines(keepends=True)
+                        if not line.rstrip().endswith(HIDE))
+        hidden = [line for line in code.splitlines()
+                  if line.rstrip().endswith(HIDE)]
+        yield block.line, shown, hidden, block.session, block.options
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.codeblock_bridge import EXEC_FENCE, is_executed  # noqa: E402  (needs ROOT on sys.path)
+from pagecode.rules import EXEC_FENCE, is_executed  # noqa: E402  (needs ROOT on sys.path)
 
 OUTPUT_CLASS = "exec-output"
 OUTPUT_LABEL = "Output"
