@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.sitebuild import ROOT
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -212,6 +214,19 @@ def axe_contrast(page) -> list[str]:
     return [f"contrast: {v}" for v in violations]
 
 
+def _wait_for_math(page, timeout_ms: int = 5_000) -> None:
+    """Give KaTeX time to typeset: on a loaded machine it can finish after the network is idle.
+    A formula still raw after the timeout is reported by _PAGE_CHECKS."""
+    try:
+        page.wait_for_function(
+            r"""() => [...document.querySelectorAll(".arithmatex, .jp-RenderedMarkdown")].every(
+                 (e) => e.querySelector(".katex, .katex-error") || !/\\[([]|\$/.test(e.textContent))""",
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeoutError:
+        pass
+
+
 @dataclass
 class PageAudit:
     url: str
@@ -231,6 +246,7 @@ def audit_page(browser, url: str, screenshot: Path | None = None, *, reading: bo
     recorder.attach(context, page)
     response = page.goto(url, wait_until="networkidle")
     problems = [] if response and response.status == 200 else [f"page answered {response and response.status}"]
+    _wait_for_math(page)
     checks = page.evaluate(_PAGE_CHECKS)
     problems += checks["problems"]
     if screenshot is not None:

@@ -61,13 +61,15 @@ def hard_coded_ink(page: str, html: str) -> list[str]:
     """Figure shapes painted black or white, which vanish on one of the two palettes."""
     problems = []
     for number, svg in enumerate(article(html).select("figure svg, .jp-RenderedSVG svg"), start=1):
-        caption = svg.find_parent("figure").figcaption.get_text() if svg.find_parent("figure") and svg.find_parent("figure").figcaption else ""
+        figure = svg.find_parent("figure")
+        caption = figure.figcaption.get_text() if figure is not None and figure.figcaption else ""
         for element in svg.find_all(True):
             paints = [(name, element.get(name, "")) for name in ("stroke", "fill")]
             paints += [(m[1], m[2]) for m in _HARD_PAINT.finditer(element.get("style", ""))]
             for name, value in paints:
                 if value.lower() in {"#000000", "#000", "#ffffff", "#fff", "black", "white"}:
-                    ident = element.get("id") or element.find_parent(id=True).get("id", "?")
+                    group = element if element.get("id") else element.find_parent(id=True)
+                    ident = group.get("id") if group is not None else "the svg"
                     problems.append(f"{page}: figure {number} ({caption[:40]!r}): <{element.name}> in {ident} has {name} {value}")
     return problems
 
