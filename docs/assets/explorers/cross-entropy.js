@@ -96,6 +96,6 @@
     update();
   }
 
-  (window.explorerQueue = window.explorerQueue || []).push(["cross-entropy", init]);
+  (window.explorerInits = window.explorerInits || {})["cross-entropy"] = init;
   if (window.Explorers) window.Explorers.initAll();
 })();

@@ -209,6 +209,6 @@
     update();
   }
 
-  (window.explorerQueue = window.explorerQueue || []).push(["momentum", init]);
+  (window.explorerInits = window.explorerInits || {})["momentum"] = init;
   if (window.Explorers) window.Explorers.initAll();
 })();
