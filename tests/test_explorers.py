@@ -310,3 +310,29 @@ def test_explorers_read_in_both_palettes(browser, base_url):
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert contrast(ink, background) >= 4.5, (scheme, ink, background)
     page.close()
+
+
+def test_dragging_moves_the_start_point_and_a_q_bar(open_page):
+    """The pointer works too: a drag in the contour panel moves the start (and its sliders), and
+    dragging the first blue bar up raises q0 (and its logit)."""
+    page = open_page("momentum")
+    page.locator(".explorer-svg").first.scroll_into_view_if_needed()
+    plane = page.locator(".explorer-svg").first.bounding_box()
+    page.mouse.move(plane["x"] + plane["width"] * 0.3, plane["y"] + plane["height"] * 0.6)
+    page.mouse.down()
+    page.mouse.move(plane["x"] + plane["width"] * 0.2, plane["y"] + plane["height"] * 0.7, steps=5)
+    page.mouse.up()
+    start = page.evaluate("[+document.getElementById('mom-x0').value, +document.getElementById('mom-y0').value]")
+    assert start[0] < -1 and start[1] < 0, start
+    assert json.loads(page.get_attribute(".explorer", "data-result"))["path2d"][0] == start
+
+    page = open_page("cross-entropy")
+    page.locator(".explorer-svg").first.scroll_into_view_if_needed()
+    bar = page.locator(".explorer-bar-q").first.bounding_box()
+    q_before = json.loads(page.get_attribute(".explorer", "data-result"))["q"][0]
+    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] - 60, steps=5)
+    page.mouse.up()
+    q_after = json.loads(page.get_attribute(".explorer", "data-result"))["q"][0]
+    assert q_after > q_before + 0.1 and float(page.input_value("#ce-z0")) > 0

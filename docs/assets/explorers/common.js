@@ -1,5 +1,5 @@
 // Shared helpers for the explorers (plain JS, no framework, no network).
-// Each explorer script queues its init function; whichever script runs last drains the queue,
+// Each explorer script registers its init function; whichever script runs last starts them,
 // so the load order of the two <script> tags does not matter. Material's instant navigation
 // re-runs the page's scripts after swapping in the new page, and document$ fires; file:// pages
 // have no instant navigation, so DOMContentLoaded (or the scripts themselves) start them.
@@ -91,10 +91,12 @@
     return widget;
   }
 
-  const queue = (window.explorerQueue = window.explorerQueue || []);
+  // name -> init function; keyed by name, so re-running a script (instant navigation) replaces
+  // its entry instead of adding another.
+  const inits = (window.explorerInits = window.explorerInits || {});
 
   function initAll() {
-    for (const [name, init] of queue) {
+    for (const [name, init] of Object.entries(inits)) {
       for (const root of document.querySelectorAll(`.explorer[data-explorer="${name}"]:not([data-ready])`)) {
         root.dataset.ready = "true";
         init(root);

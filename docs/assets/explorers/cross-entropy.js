@@ -38,7 +38,7 @@
 
     const W = 320, H = 240, M = { l: 36, r: 10, t: 22, b: 30 };
     // Bars: p (grey) and q (blue) side by side per class; drag a q bar to set that q.
-    const bars = E.svgEl(panels, "svg", { viewBox: `0 0 ${W} ${H}`, class: "explorer-svg", role: "img", "aria-label": "p and q per class" });
+    const bars = E.svgEl(panels, "svg", { viewBox: `0 0 ${W} ${H}`, class: "explorer-svg explorer-draggable", role: "img", "aria-label": "p and q per class" });
     E.svgEl(bars, "text", { x: W / 2, y: 14, "text-anchor": "middle", class: "explorer-title" }).textContent = "p (grey) and q (blue): drag a blue bar";
     const x = E.scale(0, p.length, M.l, W - M.r), y = E.scale(0, 1, H - M.b, M.t);
     E.svgEl(bars, "rect", { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, class: "explorer-frame" });
@@ -96,6 +96,6 @@
     update();
   }
 
-  (window.explorerQueue = window.explorerQueue || []).push(["cross-entropy", init]);
+  (window.explorerInits = window.explorerInits || {})["cross-entropy"] = init;
   if (window.Explorers) window.Explorers.initAll();
 })();

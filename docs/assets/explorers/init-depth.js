@@ -120,6 +120,6 @@
     update();
   }
 
-  (window.explorerQueue = window.explorerQueue || []).push(["init-depth", init]);
+  (window.explorerInits = window.explorerInits || {})["init-depth"] = init;
   if (window.Explorers) window.Explorers.initAll();
 })();

@@ -72,8 +72,8 @@
     panels.className = "explorer-panels";
     widget.appendChild(panels);
     const W = 320, H = 260, M = { l: 40, r: 10, t: 22, b: 30 };
-    function panel(title) {
-      const svg = E.svgEl(panels, "svg", { viewBox: `0 0 ${W} ${H}`, class: "explorer-svg", role: "img", "aria-label": title });
+    function panel(title, draggable = false) {
+      const svg = E.svgEl(panels, "svg", { viewBox: `0 0 ${W} ${H}`, class: `explorer-svg${draggable ? " explorer-draggable" : ""}`, role: "img", "aria-label": title });
       E.svgEl(svg, "text", { x: W / 2, y: 14, class: "explorer-title", "text-anchor": "middle" }).textContent = title;
       return svg;
     }
@@ -93,7 +93,7 @@
     }
 
     // Panel 1: contours of the 2-D quadratic and the path; click or drag to move the start.
-    const plane = panel("f(x, y) = 4x² + (4/κ)y²");
+    const plane = panel("f(x, y) = 4x² + (4/κ)y²", true);
     const px = E.scale(-BOX, BOX, M.l, W - M.r), py = E.scale(-BOX, BOX, H - M.b, M.t);
     axes(plane, px, py, "x", "y", [-2, 0, 2], [-2, 0, 2]);
     const planeArea = plotArea(plane, "plane");
@@ -133,7 +133,7 @@
     E.svgEl(lossPlot, "text", { x: W - M.r - 4, y: M.t + 28, "text-anchor": "end", class: "explorer-legend explorer-second-text" }).textContent = "— y = 4x²";
 
     // Panel 4: the (lr, β) plane with the stability boundary and the optimum; click to choose.
-    const map = panel("(lr, β): stable left of the line");
+    const map = panel("(lr, β): stable left of the line", true);
     const mx = E.scale(0, 1, M.l, W - M.r), my = E.scale(0, 1, H - M.b, M.t);
     axes(map, mx, my, "learning rate", "β", [0, 0.5, 1], [0, 0.5, 1]);
     const mapArea = plotArea(map, "map");
@@ -209,6 +209,6 @@
     update();
   }
 
-  (window.explorerQueue = window.explorerQueue || []).push(["momentum", init]);
+  (window.explorerInits = window.explorerInits || {})["momentum"] = init;
   if (window.Explorers) window.Explorers.initAll();
 })();
