@@ -185,3 +185,69 @@ def test_muon_update_is_nearly_orthogonal_for_every_seed():
         muon.step()
         update_sv = torch.linalg.svdvals(w.detach())
         assert update_sv[0] / update_sv[-1] < 2 and grad_sv[0] / grad_sv[-1] > 3
+
+
+# --- stochastic.md ----------------------------------------------------------------------------
+
+from snippets.optimizers import stochastic  # noqa: E402
+
+REPLICAS, CHAINS = 200, 100  # 200 independent replicas of the page's checks, 100 chains each (the z-test needs no more)
+
+
+def _group_z(values: torch.Tensor, expected: float) -> torch.Tensor:
+    groups = values.reshape(REPLICAS, CHAINS)
+    return (groups.mean(dim=1) - expected) / (groups.std(dim=1) / CHAINS**0.5)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    torch.manual_seed(0)
+    return stochastic.least_squares(n=200, scales=(1.0, 0.5), noise_std=1.0)
+
+
+def test_noise_floor_check_never_fails_over_200_replicas(problem):
+    torch.manual_seed(11)
+    lr, batch, steps = 0.1, 4, 400
+    sgd = lambda params: torch.optim.SGD(params, lr=lr)  # noqa: E731
+    path, _ = stochastic.run_chains(problem, sgd, problem.theta_star, REPLICAS * CHAINS, steps, batch)
+    window_mean = problem.excess(path[200:]).mean(dim=0)
+    exact = stochastic.expected_excess(problem, [lr] * steps, batch, problem.theta_star)[200:].mean()
+    assert _group_z(window_mean, exact.item()).abs().max() < 6
+
+
+def test_decay_and_averaging_checks_never_fail_over_200_replicas(problem):
+    torch.manual_seed(12)
+    lr, batch, steps, t0 = 0.1, 4, 400, 200
+
+    def decay(t):
+        return 1 / (1 + t / 100)
+
+    start = problem.theta_star + torch.tensor([2.0, -2.0], dtype=torch.float64)
+    sgd = lambda params: torch.optim.SGD(params, lr=lr)  # noqa: E731
+    path, _ = stochastic.run_chains(problem, sgd, start, REPLICAS * CHAINS, steps, batch, schedule=decay)
+    exact = stochastic.expected_excess(problem, [lr * decay(t) for t in range(steps)], batch, start)[-1]
+    assert _group_z(problem.excess(path[-1]), exact.item()).abs().max() < 6
+    asgd = lambda params: torch.optim.ASGD(params, lr=lr, lambd=0.0, t0=t0)  # noqa: E731
+    _, averages = stochastic.run_chains(problem, asgd, problem.theta_star, REPLICAS * CHAINS, steps, batch)
+    exact_average = stochastic.expected_average_excess(problem, lr, batch, t0 + 2, steps)
+    assert _group_z(problem.excess(averages[-1]), exact_average).abs().max() < 6
+
+
+def test_exact_recursion_reaches_the_solved_floor(problem):
+    for lr, batch in ((0.05, 1), (0.2, 8)):
+        exact = stochastic.expected_excess(problem, [lr] * 3000, batch, problem.theta_star + 1.0)
+        assert math.isclose(exact[-1].item(), stochastic.stationary_floor(problem, lr, batch), rel_tol=1e-6)
+
+
+def test_minibatch_rprop_ends_at_the_median_in_every_chain():
+    torch.manual_seed(13)
+    y = torch.tensor([1.0] * 9 + [-9.0], dtype=torch.float64)
+    theta = torch.zeros(200 * 1000, dtype=torch.float64, requires_grad=True)  # 200 pages of 1000 chains
+    rprop = torch.optim.Rprop([theta])
+    with stochastic.one_thread():
+        for _ in range(400):
+            sample = y[torch.randint(len(y), (len(theta),))]
+            rprop.zero_grad()
+            (0.5 * (theta - sample) ** 2).sum().backward()
+            rprop.step()
+    assert (theta - 1.0).abs().max() < 1e-2
