@@ -235,7 +235,7 @@ def test_decay_and_averaging_checks_never_fail_over_200_replicas(problem):
 
 def test_exact_recursion_reaches_the_solved_floor(problem):
     for lr, batch in ((0.05, 1), (0.2, 8)):
-        exact = stochastic.expected_excess(problem, [lr] * 3000, batch, problem.theta_star + 1.0)
+        exact = stochastic.expected_excess(problem, [lr] * 1000, batch, problem.theta_star + 1.0)
         assert math.isclose(exact[-1].item(), stochastic.stationary_floor(problem, lr, batch), rel_tol=1e-6)
 
 
