@@ -138,12 +138,48 @@ def test_hand_adam_family_alone_follows_torch_for_20_steps(rule, optimizer_class
 @pytest.mark.parametrize(
     ("rule", "option"),
     [(adam_family.adam, {"fused": True}), (adam_family.nadam, {"capturable": True}),
-     (adam_family.radam, {"differentiable": True}), (adam_family.adam, {"decoupled_weight_decay": True})],
+     (adam_family.radam, {"fused": True}), (adam_family.adam, {"decoupled_weight_decay": True})],
 )
 def test_hand_rules_refuse_options_they_do_not_cover(rule, option):
     param = torch.zeros(2, dtype=torch.float64)
     with pytest.raises(NotImplementedError, match=next(iter(option))):
         rule(param, torch.ones_like(param), {}, option)
+
+
+@pytest.mark.parametrize(("rule", "optimizer_class", "options"), ADAM_GRID, ids=lambda v: getattr(v, "__name__", None))
+def test_hand_rule_gradients_match_torch_differentiable(rule, optimizer_class, options):
+    """One step from a warmed-up state, differentiated with respect to the parameter and the
+    gradient, through torch's differentiable=True path and through the hand rule by autograd.
+
+    In that path torch computes β**step with the step counter's float32 tensor, so the bias
+    corrections carry float32 round-off: hence the 1e-5 tolerance."""
+    torch.manual_seed(5)
+    warm_weight = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    warm = optimizer_class([warm_weight], **options)
+    for _ in range(7):
+        warm_weight.grad = torch.randn(5, dtype=torch.float64)
+        warm.step()
+    state = warm.state[warm_weight]
+    p0 = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    g0 = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    p = p0.clone()
+    optimizer = optimizer_class([p], differentiable=True, **options)
+    optimizer.state[p].update({k: v.clone() for k, v in state.items()})
+    p.grad = g0.clone()
+    optimizer.step()
+    by_torch = torch.autograd.grad((p**2).sum(), (p0, g0))
+    hand_state = {k: (int(v.item()) if k == "step" else v.clone()) for k, v in state.items()}
+    q, _ = rule(p0, g0, hand_state, {**options, "differentiable": True})
+    by_hand = torch.autograd.grad((q**2).sum(), (p0, g0))
+    for a, b in zip(by_hand, by_torch):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("rule", [adam_family.adam, adam_family.nadam, adam_family.radam])
+def test_hand_rules_refuse_complex_parameters(rule):
+    param = torch.zeros(2, dtype=torch.complex128)
+    with pytest.raises(NotImplementedError, match="complex"):
+        rule(param, torch.ones_like(param), {}, {})
 
 
 def test_radam_rectifier_switches_on_where_rho_exceeds_5():
@@ -176,12 +212,81 @@ def test_bias_correction_check_has_a_low_false_failure_rate():
 
 
 def test_muon_update_is_nearly_orthogonal_for_every_seed():
-    for seed in range(200):
-        torch.manual_seed(seed)
-        w = torch.zeros(64, 32, requires_grad=True)
-        muon = optim.Muon([w], lr=1.0, weight_decay=0.0, momentum=0.0)
+    """The page's Muon claim for 200 independent gradients (one Muon, 200 matrices: each is
+    orthogonalised on its own)."""
+    torch.manual_seed(14)
+    weights = [torch.zeros(64, 32, requires_grad=True) for _ in range(200)]
+    muon = optim.Muon(weights, lr=1.0, weight_decay=0.0, momentum=0.0)
+    for w in weights:
         w.grad = torch.randn(64, 32)
-        grad_sv = torch.linalg.svdvals(w.grad)
-        muon.step()
-        update_sv = torch.linalg.svdvals(w.detach())
-        assert update_sv[0] / update_sv[-1] < 2 and grad_sv[0] / grad_sv[-1] > 3
+    grad_sv = torch.linalg.svdvals(torch.stack([w.grad for w in weights]))
+    muon.step()
+    update_sv = torch.linalg.svdvals(torch.stack([w.detach() for w in weights]))
+    assert (update_sv[:, 0] / update_sv[:, -1]).max() < 2
+    assert (grad_sv[:, 0] / grad_sv[:, -1]).min() > 3
+
+
+# --- stochastic.md ----------------------------------------------------------------------------
+
+from snippets.optimizers import stochastic  # noqa: E402
+
+REPLICAS, CHAINS = 200, 100  # 200 independent replicas of the page's checks, 100 chains each (the z-test needs no more)
+
+
+def _group_z(values: torch.Tensor, expected: float) -> torch.Tensor:
+    groups = values.reshape(REPLICAS, CHAINS)
+    return (groups.mean(dim=1) - expected) / (groups.std(dim=1) / CHAINS**0.5)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    torch.manual_seed(0)
+    return stochastic.least_squares(n=200, scales=(1.0, 0.5), noise_std=1.0)
+
+
+def test_noise_floor_check_never_fails_over_200_replicas(problem):
+    torch.manual_seed(11)
+    lr, batch, steps = 0.1, 4, 400
+    sgd = lambda params: torch.optim.SGD(params, lr=lr)  # noqa: E731
+    path, _ = stochastic.run_chains(problem, sgd, problem.theta_star, REPLICAS * CHAINS, steps, batch)
+    window_mean = problem.excess(path[200:]).mean(dim=0)
+    exact = stochastic.expected_excess(problem, [lr] * steps, batch, problem.theta_star)[200:].mean()
+    assert _group_z(window_mean, exact.item()).abs().max() < 6
+
+
+def test_decay_and_averaging_checks_never_fail_over_200_replicas(problem):
+    torch.manual_seed(12)
+    lr, batch, steps, t0 = 0.1, 4, 400, 200
+
+    def decay(t):
+        return 1 / (1 + t / 100)
+
+    start = problem.theta_star + torch.tensor([2.0, -2.0], dtype=torch.float64)
+    sgd = lambda params: torch.optim.SGD(params, lr=lr)  # noqa: E731
+    path, _ = stochastic.run_chains(problem, sgd, start, REPLICAS * CHAINS, steps, batch, schedule=decay)
+    exact = stochastic.expected_excess(problem, [lr * decay(t) for t in range(steps)], batch, start)[-1]
+    assert _group_z(problem.excess(path[-1]), exact.item()).abs().max() < 6
+    asgd = lambda params: torch.optim.ASGD(params, lr=lr, lambd=0.0, t0=t0)  # noqa: E731
+    _, averages = stochastic.run_chains(problem, asgd, problem.theta_star, REPLICAS * CHAINS, steps, batch)
+    exact_average = stochastic.expected_average_excess(problem, lr, batch, t0 + 2, steps)
+    assert _group_z(problem.excess(averages[-1]), exact_average).abs().max() < 6
+
+
+def test_exact_recursion_reaches_the_solved_floor(problem):
+    for lr, batch in ((0.05, 1), (0.2, 8)):
+        exact = stochastic.expected_excess(problem, [lr] * 1000, batch, problem.theta_star + 1.0)
+        assert math.isclose(exact[-1].item(), stochastic.stationary_floor(problem, lr, batch), rel_tol=1e-6)
+
+
+def test_minibatch_rprop_ends_at_the_median_in_every_chain():
+    torch.manual_seed(13)
+    y = torch.tensor([1.0] * 9 + [-9.0], dtype=torch.float64)
+    theta = torch.zeros(200 * 1000, dtype=torch.float64, requires_grad=True)  # 200 pages of 1000 chains
+    rprop = torch.optim.Rprop([theta])
+    with stochastic.one_thread():
+        for _ in range(400):
+            sample = y[torch.randint(len(y), (len(theta),))]
+            rprop.zero_grad()
+            (0.5 * (theta - sample) ** 2).sum().backward()
+            rprop.step()
+    assert (theta - 1.0).abs().max() < 1e-2
