@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from snippets.losses.atlas import COURSE_LOSSES
 from snippets.losses.ctc import ctc_negative_log_likelihood
 
 
@@ -224,18 +225,10 @@ def _cases(name: str, g: torch.Generator) -> list[Case]:
 
 
 # How many leading arguments are the model's outputs (the rest are targets).
-MODEL_OUTPUTS = {
+_SEVERAL_OUTPUTS = {
     "MarginRankingLoss": 2, "CosineEmbeddingLoss": 2, "TripletMarginLoss": 3,
 }
-MODEL_OUTPUTS = {
-    name: MODEL_OUTPUTS.get(name, 1) for name in (
-        "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
-        "MSELoss", "SmoothL1Loss", "PoissonNLLLoss", "KLDivLoss",
-        "MarginRankingLoss", "MultiLabelMarginLoss", "SoftMarginLoss",
-        "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
-        "HingeEmbeddingLoss", "CosineEmbeddingLoss", "CTCLoss",
-    )
-}
+MODEL_OUTPUTS = {name: _SEVERAL_OUTPUTS.get(name, 1) for name in COURSE_LOSSES}
 
 
 @dataclass(frozen=True)
