@@ -7,9 +7,9 @@ course's parabola y = 4x², so λ_max = 8, λ_min = 8/κ and the condition numbe
 
 from __future__ import annotations
 
-import math
-
 import torch
+
+from snippets.optimizers import quadratic
 
 CURVATURE = 8.0  # y = 4x² has y'' = 8
 STEPS = 100
@@ -18,17 +18,13 @@ DIVERGED = 1e8
 
 
 def stability_limit(beta: float, nesterov: bool = False) -> float:
-    """Largest stable lr on curvature 8: lr·λ < 2(1+β), or with Nesterov
-    lr·λ < 2(1+β)/(1+2β)."""
-    return 2 * (1 + beta) / (1 + 2 * beta if nesterov else 1) / CURVATURE
+    """Largest stable lr on the steep axis (curvature 8), from the conditioning page."""
+    return quadratic.stability_limit(beta, CURVATURE, nesterov=nesterov)
 
 
 def optimal_heavy_ball(kappa: float) -> tuple[float, float]:
     """Polyak's optimal (lr, β) for eigenvalues in [8/κ, 8]."""
-    lam_max, lam_min = CURVATURE, CURVATURE / kappa
-    lr = (2 / (math.sqrt(lam_max) + math.sqrt(lam_min))) ** 2
-    beta = ((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2
-    return lr, beta
+    return quadratic.optimal_heavy_ball(CURVATURE / kappa, CURVATURE)
 
 
 def run_sgd(lr, beta, kappa, start, nesterov=False, steps=STEPS):
