@@ -278,6 +278,17 @@ def test_exact_recursion_reaches_the_solved_floor(problem):
         assert math.isclose(exact[-1].item(), stochastic.stationary_floor(problem, lr, batch), rel_tol=1e-6)
 
 
+def test_first_order_floor_is_the_fixed_point_of_the_additive_noise_recursion(problem):
+    """(η/2b)·Σ σ_i²/(2 − ηλ_i) against P ← (I − ηH)P(I − ηH) + η²Σ/b iterated to its fixed point."""
+    eye = torch.eye(2, dtype=torch.float64)
+    for lr, batch in ((0.05, 1), (0.3, 8), (1.5, 2)):
+        contraction, P = eye - lr * problem.hessian, torch.zeros(2, 2, dtype=torch.float64)
+        for _ in range(5000):
+            P = contraction @ P @ contraction + lr**2 / batch * problem.noise
+        by_iteration = 0.5 * torch.trace(problem.hessian @ P).item()
+        assert math.isclose(stochastic.first_order_floor(problem, lr, batch), by_iteration, rel_tol=1e-9)
+
+
 def test_minibatch_rprop_ends_at_the_median_in_every_chain():
     torch.manual_seed(13)
     y = torch.tensor([1.0] * 9 + [-9.0], dtype=torch.float64)
