@@ -30,6 +30,7 @@ import logging
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import markdown_exec
@@ -108,11 +109,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     _close_page()
     where = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
     lines = markdown.split("\n")
+    # MkDocs hands over the page without its front matter; count lines as the file does, as the
+    # test plugin does, so both name the same line.
+    offset = _front_matter_lines(page, markdown)
     for number, target in include_lines(lines):
         if find_snippet(target) is None:
-            raise PluginError(f"{where}:{number}: snippet file '{target}' not found under snippets/")
+            raise PluginError(f"{where}:{number + offset}: snippet file '{target}' not found under snippets/")
     try:
-        blocks = executed_blocks(markdown, where)
+        blocks = [replace(block, line=block.line + offset) for block in executed_blocks(markdown, where)]
     except ValueError as error:
         raise PluginError(str(error)) from None
     for block in blocks:
@@ -124,11 +128,17 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
                     f"{block.where}: markdown-exec session '{session}' is already used by "
                     f"{first}; sessions are global to the build, give each page its own."
                 )
-        fence = lines[block.line - 1]
+        fence = lines[block.line - 1 - offset]
         if " id=" not in f" {EXEC_FENCE.match(fence)['options']}":
-            lines[block.line - 1] = f'{fence} id="{block.where}"'
+            lines[block.line - 1 - offset] = f'{fence} id="{block.where}"'
     _page = _Page(where, blocks)
     return "\n".join(lines)
+
+
+def _front_matter_lines(page, markdown: str) -> int:
+    """How many lines MkDocs stripped from the top of the file (its YAML front matter)."""
+    source = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig") if page.file.abs_src_path else markdown
+    return max(source.count("\n") - markdown.count("\n"), 0)
 
 
 def _format_python(source, language, css_class, options, md, **kwargs):
