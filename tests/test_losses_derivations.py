@@ -46,6 +46,15 @@ def test_softmax_gradient_closed_form_matches_autograd_on_nd_inputs(shape):
         torch.testing.assert_close(closed, _to_rows(by_autograd))
 
 
+def test_closed_form_gradient_refuses_what_it_does_not_cover():
+    # (N, C, d) logits with d == C would broadcast silently into a wrong answer.
+    logits, labels = torch.zeros(2, 3, 3, dtype=torch.float64), torch.zeros(2, 3).long()
+    with pytest.raises(NotImplementedError, match="shape \\(N, C\\) only"):
+        cross_entropy_gradient(logits, labels)
+    with pytest.raises(NotImplementedError, match="'mean' or 'sum' only"):
+        cross_entropy_gradient(logits[:, :, 0], labels[:, 0], reduction="none")
+
+
 def test_target_mass_reproduces_the_loss_value():
     generator = torch.Generator().manual_seed(0)
     logits = torch.randn(7, 5, generator=generator, dtype=torch.float64)

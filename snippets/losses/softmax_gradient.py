@@ -33,7 +33,16 @@ def target_mass(target, num_classes, weight=None, ignore_index=-100,
 
 def cross_entropy_gradient(logits, target, weight=None, ignore_index=-100,
                            reduction="mean", label_smoothing=0.0):
-    """d loss / d logits of F.cross_entropy on (N, C) logits, in closed form."""
+    """d loss / d logits of F.cross_entropy on (N, C) logits, in closed form.
+
+    Covers less than torch: 2-D logits only (reshape (N, C, d...) to rows first) and
+    'mean' or 'sum' only ('none' has a Jacobian, not one gradient); anything else raises.
+    """
+    if logits.dim() != 2:
+        raise NotImplementedError(f"logits of shape (N, C) only, got "
+                                  f"{tuple(logits.shape)}: reshape to rows first")
+    if reduction not in ("mean", "sum"):
+        raise NotImplementedError(f"reduction 'mean' or 'sum' only, got {reduction!r}")
     q = logits.softmax(dim=1)
     mass, denominator = target_mass(target, logits.shape[1], weight,
                                     ignore_index, label_smoothing)
