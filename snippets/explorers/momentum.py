@@ -18,7 +18,8 @@ DIVERGED = 1e8
 
 
 def stability_limit(beta: float, nesterov: bool = False) -> float:
-    """Largest stable lr on the steep axis (curvature 8), from the conditioning page."""
+    """Largest stable lr on the steep axis (curvature 8), from the conditioning
+    page."""
     return quadratic.stability_limit(beta, CURVATURE, nesterov=nesterov)
 
 

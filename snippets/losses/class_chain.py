@@ -1,7 +1,8 @@
 """Record the torch functions a call enters: homework 1, generated, not typed.
 
-What a debugger's "step into" shows, recorded with sys.setprofile (the hook Python's
-own profilers use), so the page prints it from the installed torch at build time.
+What a debugger's "step into" shows, recorded with sys.setprofile (the hook
+Python's own profilers use), so the page prints it from the installed torch at
+build time.
 """
 
 import sys
@@ -45,7 +46,8 @@ def _python_call(frame) -> Call:
 
 
 def _compiled_call(frame, function) -> Call:
-    # pybind11 prefixes some qualified names with its ABI tag: keep the plain name.
+    # pybind11 prefixes some qualified names with its ABI tag: keep the plain
+    # name.
     name = function.__qualname__
     if "pybind11" in name:
         name = function.__name__
@@ -78,10 +80,12 @@ def trace_torch_calls(run: Callable[[], Any]) -> tuple[Any, list[Call]]:
 
 
 def follow(calls: list[Call], names: list[str]) -> list[Call]:
-    """The first call of each name, in order; each must be called by the one before.
+    """The first call of each name, in order; each must be called by the one
+    before.
 
     "Called by" means: it comes later in the trace, one level deeper, with no
-    return to the caller's level in between. Raises ValueError if the path breaks.
+    return to the caller's level in between. Raises ValueError if the path
+    breaks.
     """
     path, start = [], 0
     for name in names:
@@ -91,7 +95,9 @@ def follow(calls: list[Call], names: list[str]) -> list[Call]:
                 raise ValueError(f"{name} is not called by {path[-1].function}")
             if call.function == name:
                 if path and call.depth != path[-1].depth + 1:
-                    raise ValueError(f"{name} is not called by {path[-1].function}")
+                    raise ValueError(
+                        f"{name} is not called by {path[-1].function}"
+                    )
                 path.append(call)
                 start = index + 1
                 break
@@ -101,7 +107,8 @@ def follow(calls: list[Call], names: list[str]) -> list[Call]:
 
 
 def format_call_tree(calls: list[Call]) -> str:
-    """One line per call, indented by depth: function(detail) and where it lives."""
+    """One line per call, indented by depth: function(detail) and where it
+    lives."""
     labels = [
         f"{'  ' * call.depth}{call.function}"
         + (f"({call.detail})" if call.detail else "")

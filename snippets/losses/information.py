@@ -1,8 +1,10 @@
-"""Self-information, entropy, cross-entropy, KL divergence and mutual information by hand.
+"""Self-information, entropy, cross-entropy, KL divergence and mutual
+information by hand.
 
-Written from the definitions with torch.special.xlogy (which defines 0 log 0 = 0), and
-independent of torch.distributions, which the pages and tests check them against.
-All sums run over the last dimension; a joint table p(x, y) has x on rows, y on columns.
+Written from the definitions with torch.special.xlogy (which defines 0 log 0 =
+0), and independent of torch.distributions, which the pages and tests check them
+against. All sums run over the last dimension; a joint table p(x, y) has x on
+rows, y on columns.
 """
 
 import math
@@ -12,7 +14,8 @@ import torch
 
 def self_information(p: torch.Tensor, base: float = math.e) -> torch.Tensor:
     """I(x) = -log p(x): how surprising an outcome of probability p is."""
-    # Adding 0.0 turns the -0.0 of a certain outcome into 0.0 (no minus sign printed).
+    # Adding 0.0 turns the -0.0 of a certain outcome into 0.0 (no minus sign
+    # printed).
     return -torch.log(p) / math.log(base) + 0.0
 
 
@@ -39,7 +42,8 @@ def joint_entropy(joint: torch.Tensor) -> torch.Tensor:
 
 
 def conditional_entropy(joint: torch.Tensor) -> torch.Tensor:
-    """H(Y | X) = sum_x p(x) H(Y | X = x): the rows' entropies, weighted by p(x)."""
+    """H(Y | X) = sum_x p(x) H(Y | X = x): the rows' entropies, weighted by
+    p(x)."""
     p_x = joint.sum(dim=-1)
     rows = joint / p_x.unsqueeze(-1).clamp(min=torch.finfo(joint.dtype).tiny)
     return (p_x * entropy(rows)).sum(dim=-1)

@@ -1,9 +1,11 @@
-"""The gradient of softmax cross-entropy in closed form, for every option of torch's loss.
+"""The gradient of softmax cross-entropy in closed form, for every option of
+torch's loss.
 
-Every variant of the loss is -sum_c a_c log q_c for some non-negative "target mass" a
-(one vector per sample), with q = softmax(z). Its gradient is q * sum(a) - a. The
-options only change a, and 'mean' divides by a denominator. Nothing here calls
-autograd: the pages and tests compare it with autograd through torch's own loss.
+Every variant of the loss is -sum_c a_c log q_c for some non-negative "target
+mass" a (one vector per sample), with q = softmax(z). Its gradient is q * sum(a)
+- a. The options only change a, and 'mean' divides by a denominator. Nothing
+here calls autograd: the pages and tests compare it with autograd through
+torch's own loss.
 """
 
 import torch
@@ -14,13 +16,17 @@ def softmax_jacobian(q: torch.Tensor) -> torch.Tensor:
     return torch.diag(q) - torch.outer(q, q)
 
 
-def target_mass(target, num_classes, weight=None, ignore_index=-100,
-                label_smoothing=0.0):
-    """a with loss = -sum_c a_c log q_c, shape (N, C), and the 'mean' denominator."""
+def target_mass(
+    target, num_classes, weight=None, ignore_index=-100, label_smoothing=0.0
+):
+    """a with loss = -sum_c a_c log q_c, shape (N, C), and the 'mean'
+    denominator."""
     if weight is None:
         weight = torch.ones(num_classes, dtype=torch.float64)
     if target.is_floating_point():  # probabilities: a = w * smoothed target
-        smoothed = (1 - label_smoothing) * target + label_smoothing / num_classes
+        smoothed = (
+            1 - label_smoothing
+        ) * target + label_smoothing / num_classes
         return weight * smoothed, target.shape[0]
     kept = (target != ignore_index).double()
     safe = torch.where(target != ignore_index, target, 0)
@@ -31,20 +37,32 @@ def target_mass(target, num_classes, weight=None, ignore_index=-100,
     return mass, (weight[safe] * kept).sum()
 
 
-def cross_entropy_gradient(logits, target, weight=None, ignore_index=-100,
-                           reduction="mean", label_smoothing=0.0):
-    """d loss / d logits of F.cross_entropy on (N, C) logits, in closed form.
+def cross_entropy_gradient(
+    logits,
+    target,
+    weight=None,
+    ignore_index=-100,
+    reduction="mean",
+    label_smoothing=0.0,
+):
+    """D loss / d logits of F.cross_entropy on (N, C) logits, in closed form.
 
-    Covers less than torch: 2-D logits only (reshape (N, C, d...) to rows first) and
-    'mean' or 'sum' only ('none' has a Jacobian, not one gradient); anything else raises.
+    Covers less than torch: 2-D logits only (reshape (N, C, d...) to rows first)
+    and 'mean' or 'sum' only ('none' has a Jacobian, not one gradient); anything
+    else raises.
     """
     if logits.dim() != 2:
-        raise NotImplementedError(f"logits of shape (N, C) only, got "
-                                  f"{tuple(logits.shape)}: reshape to rows first")
+        raise NotImplementedError(
+            f"logits of shape (N, C) only, got "
+            f"{tuple(logits.shape)}: reshape to rows first"
+        )
     if reduction not in ("mean", "sum"):
-        raise NotImplementedError(f"reduction 'mean' or 'sum' only, got {reduction!r}")
+        raise NotImplementedError(
+            f"reduction 'mean' or 'sum' only, got {reduction!r}"
+        )
     q = logits.softmax(dim=1)
-    mass, denominator = target_mass(target, logits.shape[1], weight,
-                                    ignore_index, label_smoothing)
+    mass, denominator = target_mass(
+        target, logits.shape[1], weight, ignore_index, label_smoothing
+    )
     gradient = q * mass.sum(dim=1, keepdim=True) - mass
     return gradient / denominator if reduction == "mean" else gradient
