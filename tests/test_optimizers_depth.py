@@ -295,7 +295,7 @@ def test_minibatch_rprop_ends_at_the_median_in_every_chain():
     theta = torch.zeros(200 * 1000, dtype=torch.float64, requires_grad=True)  # 200 pages of 1000 chains
     rprop = torch.optim.Rprop([theta])
     with stochastic.one_thread():
-        for _ in range(400):
+        for _ in range(600):  # as on the page: at 400 steps ~1e-6 of the chains still lag (0.2 here)
             sample = y[torch.randint(len(y), (len(theta),))]
             rprop.zero_grad()
             (0.5 * (theta - sample) ** 2).sum().backward()
