@@ -1,1 +1,2 @@
-"""Shared code of the optimizer chapter (docs/optimizers/): hand-written update rules and test problems."""
+"""Shared code of the optimizer chapter (docs/optimizers/): hand-written update
+rules and test problems."""

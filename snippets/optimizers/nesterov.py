@@ -1,6 +1,8 @@
-"""Nesterov momentum: Sutskever et al.'s form by hand, PyTorch's form, and their iteration matrices.
+"""Nesterov momentum: Sutskever et al.'s form by hand, PyTorch's form, and their
+iteration matrices.
 
-Used by docs/optimizers/nesterov.md; the closed-form root moduli are in quadratic.py.
+Used by docs/optimizers/nesterov.md; the closed-form root moduli are in
+quadratic.py.
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ from snippets.optimizers.valley import sgd_path, valley
 
 
 def sutskever_path(
-    loss: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, lr: float, mu: float, steps: int
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    start: torch.Tensor,
+    lr: float,
+    mu: float,
+    steps: int,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sutskever et al. (2013), eq. 3–4: v ← μv − ε∇f(θ + μv); θ ← θ + v, from v = 0.
+    """Sutskever et al. (2013), eq. 3–4: v ← μv − ε∇f(θ + μv); θ ← θ + v, from v
+    = 0.
 
-    Returns the iterates θ_0 … θ_steps and velocities v_0 … v_steps; gradients by autograd.
+    Returns the iterates θ_0 … θ_steps and velocities v_0 … v_steps; gradients
+    by autograd.
     """
     theta, velocity = start.detach().clone(), torch.zeros_like(start)
     thetas, velocities = [theta], [velocity]
@@ -35,11 +43,19 @@ def sutskever_path(
 
 
 def torch_nesterov_path(
-    loss: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, lr: float, momentum: float, steps: int, **options
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    start: torch.Tensor,
+    lr: float,
+    momentum: float,
+    steps: int,
+    **options,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """torch.optim.SGD(nesterov=True): the parameters p_0 … p_steps and momentum buffers b_0 … b_steps (b_0 = 0)."""
+    """torch.optim.SGD(nesterov=True): the parameters p_0 … p_steps and momentum
+    buffers b_0 … b_steps (b_0 = 0)."""
     param = start.detach().clone().requires_grad_(True)
-    sgd = torch.optim.SGD([param], lr=lr, momentum=momentum, nesterov=True, **options)
+    sgd = torch.optim.SGD(
+        [param], lr=lr, momentum=momentum, nesterov=True, **options
+    )
     params, buffers = [param.detach().clone()], [torch.zeros_like(start)]
     for _ in range(steps):
         sgd.zero_grad()
@@ -50,11 +66,14 @@ def torch_nesterov_path(
     return torch.stack(params), torch.stack(buffers)
 
 
-def iteration_matrix(lr: float, beta: float, lam: float, nesterov: bool) -> torch.Tensor:
-    """One torch.optim.SGD step on f(x) = ½λx², read off as the matrix acting on (x, lr·buffer).
+def iteration_matrix(
+    lr: float, beta: float, lam: float, nesterov: bool
+) -> torch.Tensor:
+    """One torch.optim.SGD step on f(x) = ½λx², read off as the matrix acting on
+    (x, lr·buffer).
 
-    Built by running the optimizer from the two unit states, so it is independent of the
-    characteristic polynomials in quadratic.py.
+    Built by running the optimizer from the two unit states, so it is
+    independent of the characteristic polynomials in quadratic.py.
     """
     columns = []
     for x0, scaled_buffer in ((1.0, 0.0), (0.0, 1.0)):
@@ -69,12 +88,18 @@ def iteration_matrix(lr: float, beta: float, lam: float, nesterov: bool) -> torc
     return torch.tensor(columns, dtype=torch.float64).T
 
 
-def nesterov_figure(kappa: float = 60.0, beta: float = 0.9, steps: int = 60) -> plt.Figure:
-    """Top: spectral radius against h = lr·λ for heavy ball and Nesterov at one β.
+def nesterov_figure(
+    kappa: float = 60.0, beta: float = 0.9, steps: int = 60
+) -> plt.Figure:
+    """Top: spectral radius against h = lr·λ for heavy ball and Nesterov at one
+    β.
     Bottom: both, with the same (lr, β), in a valley of condition κ."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.8))
     h = torch.linspace(0.0, 4.0, 801, dtype=torch.float64).tolist()
-    for nesterov, colour, name in ((False, "#3b82f6", "heavy ball"), (True, "#a855f7", "Nesterov")):
+    for nesterov, colour, name in (
+        (False, "#3b82f6", "heavy ball"),
+        (True, "#a855f7", "Nesterov"),
+    ):
         radius = [quadratic.root_modulus(x, beta, 1.0, nesterov) for x in h]
         top.plot(h, [min(r, 1.3) for r in radius], color=colour, label=name)
         limit = quadratic.stability_limit(beta, 1.0, nesterov)
@@ -82,19 +107,39 @@ def nesterov_figure(kappa: float = 60.0, beta: float = 0.9, steps: int = 60) -> 
     top.axhline(1.0, color="#8a8a8a", linewidth=0.8)
     top.set_xlabel("h = lr·λ (dotted: stability limits)")
     top.set_ylabel("spectral radius (per-step factor)")
-    top.set_title(f"β = {beta}: heavy ball never beats √β; Nesterov dips to 0 near h = 1")
+    top.set_title(
+        f"β = {beta}: heavy ball never beats √β; Nesterov dips to 0 near h = 1"
+    )
     top.legend(fontsize=8)
     top.set_ylim(0, 1.3)
     angle = math.pi / 8
     matrix = valley(1.0, kappa, angle)
-    start = (-math.cos(angle) - 0.1 * math.sin(angle), -math.sin(angle) + 0.1 * math.cos(angle))
+    start = (
+        -math.cos(angle) - 0.1 * math.sin(angle),
+        -math.sin(angle) + 0.1 * math.cos(angle),
+    )
     lr = 1.0 / kappa  # h = 1 on the steep axis
-    for nesterov, colour, name in ((False, "#3b82f6", "heavy ball"), (True, "#a855f7", "Nesterov")):
-        path = sgd_path(matrix, start, lr, momentum=beta, nesterov=nesterov, steps=steps)
-        bottom.plot(path[:, 0], path[:, 1], "o-", color=colour, markersize=2, linewidth=1, label=name)
+    for nesterov, colour, name in (
+        (False, "#3b82f6", "heavy ball"),
+        (True, "#a855f7", "Nesterov"),
+    ):
+        path = sgd_path(
+            matrix, start, lr, momentum=beta, nesterov=nesterov, steps=steps
+        )
+        bottom.plot(
+            path[:, 0],
+            path[:, 1],
+            "o-",
+            color=colour,
+            markersize=2,
+            linewidth=1,
+            label=name,
+        )
     bottom.plot([0], [0], "*", color="#10b981", markersize=10)
     bottom.set_aspect("equal")
-    bottom.set_title(f"κ = {kappa:g}, lr = 1/λmax, β = {beta}: {steps} steps each")
+    bottom.set_title(
+        f"κ = {kappa:g}, lr = 1/λmax, β = {beta}: {steps} steps each"
+    )
     bottom.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
