@@ -42,6 +42,7 @@ COPIED = ["mkdocs.yml", "pyproject.toml", "requirements.txt", "overrides", "page
 
 def copy_project(folder: Path) -> Path:
     project = folder / "project"
+    project.mkdir()
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
