@@ -166,9 +166,12 @@ def page_weights(site: Path) -> list[tuple[str, int]]:
             path = url.split("#")[0].split("?")[0]
             if not path or re.match(r"^[a-z]+:|^//", path):
                 continue
-            target = (html.parent / path).resolve()
-            if target.is_file():
-                loaded.add(target)
+            try:  # the parser also splits inline data: URLs at their commas; those pieces are no files
+                target = (html.parent / path).resolve()
+                if target.is_file():
+                    loaded.add(target)
+            except OSError:
+                continue
         weights.append((str(html.relative_to(site)), sum(path.stat().st_size for path in loaded)))
     return sorted(weights, key=lambda item: -item[1])
 
