@@ -42,6 +42,7 @@ COPIED = ["mkdocs.yml", "pyproject.toml", "requirements.txt", "overrides", "page
 
 def copy_project(folder: Path) -> Path:
     project = folder / "project"
+    project.mkdir()
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
@@ -165,9 +166,12 @@ def page_weights(site: Path) -> list[tuple[str, int]]:
             path = url.split("#")[0].split("?")[0]
             if not path or re.match(r"^[a-z]+:|^//", path):
                 continue
-            target = (html.parent / path).resolve()
-            if target.is_file():
-                loaded.add(target)
+            try:  # the parser also splits inline data: URLs at their commas; those pieces are no files
+                target = (html.parent / path).resolve()
+                if target.is_file():
+                    loaded.add(target)
+            except OSError:
+                continue
         weights.append((str(html.relative_to(site)), sum(path.stat().st_size for path in loaded)))
     return sorted(weights, key=lambda item: -item[1])
 
