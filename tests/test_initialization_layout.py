@@ -68,3 +68,12 @@ def test_folded_snippet_modules_fit():
 def test_page_ends_with_references(page):
     headings = re.findall(r"^## (.+)$", page.read_text(), re.MULTILINE)
     assert headings[-1] == "References", page.name
+
+
+def test_reference_years_match_the_publications():
+    """Saxe et al. appeared at ICLR 2014 (arXiv:1312.6120 is its December
+    2013 preprint); the chapter cites it as 2014 everywhere."""
+    text = "\n".join(page.read_text() for page in PAGES)
+    assert "arXiv:1312.6120" in text
+    assert not re.search(r"Saxe[^\n]{0,40}\(?2013\)?", text)
+    assert re.search(r"Saxe[^\n]{0,40}\(?2014\)?", text)
