@@ -114,3 +114,23 @@ if __name__ == "__main__":
     found = output_widths(chosen)
     print("\n".join(found) or "every printed line fits in 80 columns")
     sys.exit(bool(found))
+
+
+CITED = {  # page: {what it describes: the identifier its references must hold}
+    "ten-optimizers.md": {"Adam": "1412.6980", "AdamW": "1711.05101",
+                          "amsgrad": "1904.09237",
+                          "NAdam": "OM0jvwB8jIp57ZJjtNEZ",
+                          "RAdam": "1908.03265",
+                          "Rprop as torch runs it (iRprop-)": "Igel",
+                          "LBFGS": "BF01589116"},
+    "sgd.md": {"Adafactor's decoupled decay": "1804.04235",
+               "AdamW": "1711.05101"},
+}
+
+
+@pytest.mark.parametrize("page", sorted(CITED))
+def test_pages_cite_the_methods_they_describe(page):
+    text = (Path("docs/optimizers") / page).read_text()
+    references = text.split("\n## References\n", 1)[1]
+    for method, identifier in CITED[page].items():
+        assert identifier in references, f"{page}: no reference for {method}"
