@@ -9,22 +9,13 @@ from urllib.parse import urlparse
 import yaml
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM_FLAGS, PHONE_WIDTH, audit_page, axe_contrast, chromium_path, page_url_path, serve
+from tests.browser import PHONE_WIDTH, audit_page, axe_contrast, page_url_path, serve
 from tests.reading import hard_coded_ink
 from tests.sitebuild import ROOT, mkdocs_build, nav_pages, trimmed_project
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PAGES = nav_pages()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,9 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from snippets.explorers.init_depth import measured_std, predicted_std
-from tests.browser import CHROMIUM_FLAGS, PHONE_WIDTH, Recorder, audit_page, chromium_path, serve
+from tests.browser import PHONE_WIDTH, Recorder, audit_page, serve
 from tests.sitebuild import ROOT
 
 PAGES = {
@@ -56,14 +55,6 @@ def site_dir(request) -> Path:
 def base_url(site_dir):
     with serve(site_dir) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM_FLAGS, Recorder, chromium_path
+from tests.browser import Recorder
 from tests.sitebuild import ROOT, mkdocs_build, trimmed_project
 
 PAGES = {
@@ -28,23 +27,21 @@ def offline_site(tmp_path_factory):
     return tmp / "site"
 
 
-def test_the_offline_build_browses_from_file_urls(offline_site):
+def test_the_offline_build_browses_from_file_urls(browser, offline_site):
     assert (offline_site / "glossary.html").is_file(), "the offline build must not use directory URLs"
     assert (offline_site / "search" / "search_index.js").is_file()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        recorder = Recorder()
-        recorder.attach(page.context, page)
-        page.goto((offline_site / "index.html").as_uri(), wait_until="load")
-        page.locator("a[href$='glossary.html']:visible").first.click()
-        page.wait_for_url("**/glossary.html", timeout=10_000)
-        heading = page.inner_text("article h1")
-        page.click(".md-search__input")
-        page.fill(".md-search__input", "exponentially")  # only the glossary says it
-        page.press(".md-search__input", "End")
-        first = page.wait_for_selector(".md-search-result__item a", timeout=10_000).get_attribute("href")
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    recorder = Recorder()
+    recorder.attach(page.context, page)
+    page.goto((offline_site / "index.html").as_uri(), wait_until="load")
+    page.locator("a[href$='glossary.html']:visible").first.click()
+    page.wait_for_url("**/glossary.html", timeout=10_000)
+    heading = page.inner_text("article h1")
+    page.click(".md-search__input")
+    page.fill(".md-search__input", "exponentially")  # only the glossary says it
+    page.press(".md-search__input", "End")
+    first = page.wait_for_selector(".md-search-result__item a", timeout=10_000).get_attribute("href")
+    page.close()
     assert "Glossary" in heading
     assert first.startswith("file://") and "glossary.html" in first
     assert not recorder.external, f"the offline archive asked another host for {recorder.external}"

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pytest
 
 from tests.sitebuild import ROOT, mkdocs_build, threads
 
