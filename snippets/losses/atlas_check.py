@@ -8,7 +8,6 @@ with the torch.nn module in float64.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
