@@ -79,6 +79,7 @@ STYLE = {
 plt.rcParams.update(STYLE)
 
 MIN_TEXT_PX = 9  # the smallest figure text a phone reader can read, in CSS px
+PHONE_FIGURE_PX = 343  # a 375 px phone shows a figure 343 px wide (Material's 16 px margins)
 
 
 def smallest_font_pt(fig: plt.Figure) -> float | None:
@@ -91,6 +92,24 @@ def smallest_font_pt(fig: plt.Figure) -> float | None:
     return min(sizes) if sizes else None
 
 
+def legible_on_a_phone(fig: plt.Figure) -> None:
+    """Raise every text smaller than a phone can show at MIN_TEXT_PX to the size it needs.
+
+    A figure W points wide (after the tight crop) is shown PHONE_FIGURE_PX px wide, so a
+    text of f pt renders at f * PHONE_FIGURE_PX / W px. Raising the text widens the crop a
+    little, hence a second pass.
+    """
+    for _ in range(2):
+        fig.canvas.draw()
+        # the saved SVG is the tight box (in inches) plus the padding on both sides
+        width_in = fig.get_tightbbox().width + 2 * plt.rcParams["savefig.pad_inches"]
+        width_pt = width_in * 72
+        needed = MIN_TEXT_PX * width_pt / PHONE_FIGURE_PX * 1.02
+        for text in fig.findobj(matplotlib.text.Text):
+            if text.get_text().strip() and text.get_fontsize() < needed:
+                text.set_fontsize(needed)
+
+
 def figure_html(fig: plt.Figure, caption: str, *, wide: bool = False) -> str:
     """The figure as an inline ``<figure>`` with its SVG and caption; closes the figure.
 
@@ -99,6 +118,8 @@ def figure_html(fig: plt.Figure, caption: str, *, wide: bool = False) -> str:
     """
     buffer = io.StringIO()
     try:
+        if not wide:
+            legible_on_a_phone(fig)
         fig.savefig(buffer, format="svg", metadata={"Date": None})
         font_pt = smallest_font_pt(fig)  # after drawing: tick labels exist only once drawn
     finally:

@@ -74,7 +74,7 @@ SEARCHES = {
     "交叉熵": ("losses/kl-and-cross-entropy/", "losses/cross-entropy-loss/"),
     "权值初始化": ("initialization/",),
     # Issue 13: the page that explains the term, never a lab's code.
-    "nesterov": ("optimizers/momentum/", "optimizers/sgd/"),
+    "nesterov": ("optimizers/nesterov/", "optimizers/momentum/", "optimizers/sgd/"),
     "momentum": ("optimizers/momentum/",),
     "xavier": ("initialization/xavier/",),
     "CrossEntropyLoss": ("losses/cross-entropy-loss/",),

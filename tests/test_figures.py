@@ -2,7 +2,7 @@ import matplotlib.pyplot as plt
 
 import re
 
-from snippets.figures import MIN_TEXT_PX, figure_html
+from snippets.figures import MIN_TEXT_PX, PHONE_FIGURE_PX, figure_html
 
 
 def draw(title: str):
@@ -60,3 +60,16 @@ def test_the_svg_records_its_smallest_text_and_a_wide_figure_keeps_it_legible():
     view_width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', html)[1])
     min_width = int(re.search(r'min-width: (\d+)px', html)[1])
     assert 7 * min_width / view_width >= MIN_TEXT_PX > 7 * (min_width - 1) / view_width
+
+
+def test_a_figure_shrunk_to_a_phone_still_shows_its_text_at_nine_pixels():
+    """The audit's own measure: font pt x the phone's figure width / the SVG's width."""
+    for width in (4.0, 6.4, 9.0):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(width, 3))
+        left.plot([0, 1], label="a line")
+        left.legend(fontsize=7)
+        right.set_title("small", fontsize=7)
+        html = figure_html(fig, "two panels")
+        view_width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', html)[1])
+        font_pt = float(re.search(r'data-font-pt="([\d.]+)"', html)[1])
+        assert font_pt * PHONE_FIGURE_PX / view_width >= MIN_TEXT_PX, width
