@@ -12,7 +12,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from pytest_codeblocks import extract_from_file
 
-from pagecode.rules import EXEC_FENCE, expand_includes, is_executed, page_name
+from pagecode.rules import EXEC_FENCE, expand_includes, find_snippet, include_lines, is_executed, page_name
 
 MAX_LINE = 80  # DEVELOPERS.md: shown code lines and printed lines are at most 80 characters
 MAX_UNFOLDED_LISTING = 20  # lines of code a page may show, unfolded, before its first output
@@ -75,8 +75,8 @@ def hard_coded_ink(page: str, html: str) -> list[str]:
 
 
 def picture_and_folding(page: str, html: str) -> list[str]:
-    """The key figure comes before the page's second section, and no unfolded code listing longer
-    than MAX_UNFOLDED_LISTING lines comes before the first printed output."""
+    """The key figure comes before the page's second section, and the reader meets a number or a
+    picture before any unfolded code listing longer than MAX_UNFOLDED_LISTING lines."""
     body = article(html)
     problems = []
     order = body.find_all(["h2", "figure", "pre"])
@@ -86,15 +86,33 @@ def picture_and_folding(page: str, html: str) -> list[str]:
         problems.append(f"{page}: first figure comes after the second section {sections[1].get_text().strip(' ¶')!r}")
     if not figures:
         problems.append(f"{page}: no figure")
-    first_output = body.select_one(".exec-output")
-    for pre in body.find_all("pre"):
-        if first_output is not None and pre.find_parent(class_="exec-output") is first_output:
-            break
-        folded = pre.find_parent("details") is not None or _in_hidden_tab(pre)
-        lines = len(pre.get_text().rstrip("\n").splitlines())
+    for element in body.find_all(["pre", "figure"]):
+        if element.name == "figure" or element.find_parent(class_="exec-output") is not None:
+            break  # the first result the reader sees
+        folded = element.find_parent("details") is not None or _in_hidden_tab(element)
+        lines = len(element.get_text().rstrip("\n").splitlines())
         if not folded and lines > MAX_UNFOLDED_LISTING:
             problems.append(f"{page}: an unfolded listing of {lines} lines comes before the first output")
             break
+    return problems
+
+
+def unfolded_module_listings(markdown: Path) -> list[str]:
+    """Included helper modules longer than MAX_UNFOLDED_LISTING lines must sit in a collapsible
+    block (``???``), with the import shown in the page's code (issue 13: machinery folded)."""
+    page = page_name(markdown)
+    lines = markdown.read_text(encoding="utf-8").split("\n")
+    problems = []
+    for number, target in include_lines(lines):
+        path = find_snippet(target)
+        if path is None or len(path.read_text(encoding="utf-8").splitlines()) <= MAX_UNFOLDED_LISTING:
+            continue
+        fence = next(i for i in range(number - 1, -1, -1) if lines[i].lstrip().startswith("```"))
+        indent = len(lines[fence]) - len(lines[fence].lstrip())
+        opener = next((lines[i] for i in range(fence - 1, -1, -1)
+                       if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) < indent), "")
+        if not opener.lstrip().startswith("???"):
+            problems.append(f"{page}:{number}: {target} is listed unfolded; fold it in a '???' block")
     return problems
 
 

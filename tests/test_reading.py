@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import page_url_path
-from tests.reading import hard_coded_ink, long_printed_lines, long_shown_code_lines, picture_and_folding
+from tests.reading import (
+    hard_coded_ink,
+    long_printed_lines,
+    long_shown_code_lines,
+    picture_and_folding,
+    unfolded_module_listings,
+)
 from tests.sitebuild import ROOT, nav_pages
 
 PAGES = nav_pages()
@@ -44,6 +50,21 @@ def test_figures_use_the_palette_ink(site, source):
 def test_picture_first_machinery_folded(site, source):
     problems = picture_and_folding(f"docs/{source}", built(site, source))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("source", MARKDOWN_PAGES)
+def test_helper_modules_are_folded(source):
+    problems = unfolded_module_listings(ROOT / "docs" / source)
+    assert not problems, "\n".join(problems)
+
+
+def test_an_unfolded_module_listing_is_caught(tmp_path):
+    module = "losses/cross_entropy_family.py"  # far longer than a screen
+    page = tmp_path / "p.md"
+    page.write_text(f'```python title="x"\n--8<-- "{module}"\n```\n\n??? info "folded"\n\n'
+                    f'    ```python title="x"\n    --8<-- "{module}"\n    ```\n', encoding="utf-8")
+    problems = unfolded_module_listings(page)
+    assert len(problems) == 1 and problems[0].endswith(f"{module} is listed unfolded; fold it in a '???' block")
 
 
 def test_the_static_checks_catch_what_they_promise():
