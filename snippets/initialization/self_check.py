@@ -88,9 +88,20 @@ EXERCISES: dict[str, Judge] = {
 }
 
 
-def check(name: str, answer: float, seed: int = 0) -> bool:
-    """Print whether `answer` is right for exercise `name` and return it."""
+def verdict(name: str, answer: float, seed: int = 0) -> tuple[bool, str]:
+    """Whether `answer` is right for exercise `name`, and a line that says so."""
     torch.manual_seed(seed)
     correct, detail = EXERCISES[name](answer)
-    print(f"{name}: {'correct' if correct else 'not yet, ' + detail}")
+    return correct, f"{name}: {'correct' if correct else 'not yet, ' + detail}"
+
+
+def is_correct(name: str, answer: float, seed: int = 0) -> bool:
+    """The verdict alone, silent: for the worked solutions' assertions."""
+    return verdict(name, answer, seed)[0]
+
+
+def check(name: str, answer: float, seed: int = 0) -> bool:
+    """Print whether `answer` is right for exercise `name` and return it."""
+    correct, message = verdict(name, answer, seed)
+    print(message)
     return correct
