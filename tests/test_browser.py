@@ -195,7 +195,9 @@ print("a printed line far too long for the column: " + "0123456789" * 10)
 
 ```python exec="on" html="1" session="broken-reader"
 import matplotlib.pyplot as plt
+import snippets.figures
 from snippets.figures import figure_html
+snippets.figures.legible_on_a_phone = lambda fig: None  # what a page without it would show
 fig, ax = plt.subplots(figsize=(14, 4))
 ax.plot([0, 1], [0, 1], color="black")
 ax.set_title("six-point text on a wide figure", fontsize=6)

@@ -89,10 +89,11 @@ EXERCISES: dict[str, Judge] = {
 
 
 def verdict(name: str, answer: float, seed: int = 0) -> tuple[bool, str]:
-    """Whether `answer` is right for exercise `name`, and a line that says so."""
+    """Whether `answer` is right for exercise `name`, and a line saying so."""
     torch.manual_seed(seed)
     correct, detail = EXERCISES[name](answer)
-    return correct, f"{name}: {'correct' if correct else 'not yet, ' + detail}"
+    outcome = "correct" if correct else "not yet, " + detail
+    return correct, f"{name}: {outcome}"
 
 
 def is_correct(name: str, answer: float, seed: int = 0) -> bool:
