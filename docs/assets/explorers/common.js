@@ -91,6 +91,15 @@
     return widget;
   }
 
+  // A widget's building block: an element of the given class appended to parent.
+  function part(parent, tag, className, attributes = {}) {
+    const el = document.createElement(tag);
+    el.className = className;
+    for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
+    parent.appendChild(el);
+    return el;
+  }
+
   // name -> init function; keyed by name, so re-running a script (instant navigation) replaces
   // its entry instead of adding another.
   const inits = (window.explorerInits = window.explorerInits || {});
@@ -104,7 +113,7 @@
     }
   }
 
-  window.Explorers = { svgEl, fmt, slider, select, checkbox, scale, svgPoint, replaceStaticFigure, initAll };
+  window.Explorers = { svgEl, fmt, slider, select, checkbox, scale, svgPoint, part, replaceStaticFigure, initAll };
   if (!window.explorersSubscribed) {
     window.explorersSubscribed = true;
     if (typeof document$ !== "undefined") document$.subscribe(initAll);

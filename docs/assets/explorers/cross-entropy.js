@@ -22,19 +22,12 @@
     const E = window.Explorers;
     const p = JSON.parse(root.dataset.p);
     const widget = E.replaceStaticFigure(root);
-    const controls = document.createElement("div");
-    controls.className = "explorer-controls";
-    widget.appendChild(controls);
+    const controls = E.part(widget, "div", "explorer-controls");
     const sliders = p.map((_, i) =>
       E.slider(controls, { id: `ce-z${i}`, label: `logit z${i}`, min: -RANGE, max: RANGE, step: 0.1, value: 0, onInput: update }));
 
-    const readout = document.createElement("p");
-    readout.className = "explorer-readout";
-    readout.setAttribute("aria-live", "polite");
-    widget.appendChild(readout);
-    const panels = document.createElement("div");
-    panels.className = "explorer-panels";
-    widget.appendChild(panels);
+    const readout = E.part(widget, "p", "explorer-readout", { "aria-live": "polite" });
+    const panels = E.part(widget, "div", "explorer-panels");
 
     const W = 320, H = 240, M = { l: 36, r: 10, t: 22, b: 30 };
     // Bars: p (grey) and q (blue) side by side per class; drag a q bar to set that q.

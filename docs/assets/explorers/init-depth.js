@@ -46,9 +46,7 @@
   function init(root) {
     const E = window.Explorers;
     const widget = E.replaceStaticFigure(root);
-    const controls = document.createElement("div");
-    controls.className = "explorer-controls";
-    widget.appendChild(controls);
+    const controls = E.part(widget, "div", "explorer-controls");
     const depth = E.slider(controls, { id: "init-depth", label: "depth (layers)", min: 1, max: 1000, step: 1, value: 50, onInput: update });
     const width = E.slider(controls, { id: "init-width", label: "width n", min: 16, max: 1024, step: 16, value: 256, onInput: update });
     const scheme = E.select(controls, {
@@ -61,10 +59,7 @@
       options: [["linear", "linear"], ["tanh", "tanh"], ["relu", "ReLU"]],
     });
 
-    const readout = document.createElement("p");
-    readout.className = "explorer-readout";
-    readout.setAttribute("aria-live", "polite");
-    widget.appendChild(readout);
+    const readout = E.part(widget, "p", "explorer-readout", { "aria-live": "polite" });
 
     const W = 420, H = 280, M = { l: 44, r: 10, t: 24, b: 32 };
     const svg = E.svgEl(widget, "svg", { viewBox: `0 0 ${W} ${H}`, class: "explorer-svg", role: "img", "aria-label": "activation std per layer, log scale" });

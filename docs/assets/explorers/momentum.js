@@ -40,9 +40,7 @@
   function init(root) {
     const E = window.Explorers;
     const widget = E.replaceStaticFigure(root);
-    const controls = document.createElement("div");
-    controls.className = "explorer-controls";
-    widget.appendChild(controls);
+    const controls = E.part(widget, "div", "explorer-controls");
     const s = {
       lr: E.slider(controls, { id: "mom-lr", label: "learning rate lr", min: 0.001, max: 1, step: 0.001, value: 0.1, onInput: update }),
       beta: E.slider(controls, { id: "mom-beta", label: "momentum β", min: 0, max: 0.99, step: 0.01, value: 0.9, onInput: update }),
@@ -63,14 +61,9 @@
     });
     controls.appendChild(best);
 
-    const readout = document.createElement("p");
-    readout.className = "explorer-readout";
-    readout.setAttribute("aria-live", "polite");
-    widget.appendChild(readout);
+    const readout = E.part(widget, "p", "explorer-readout", { "aria-live": "polite" });
 
-    const panels = document.createElement("div");
-    panels.className = "explorer-panels";
-    widget.appendChild(panels);
+    const panels = E.part(widget, "div", "explorer-panels");
     const W = 320, H = 260, M = { l: 40, r: 10, t: 22, b: 30 };
     function panel(title, draggable = false) {
       const svg = E.svgEl(panels, "svg", { viewBox: `0 0 ${W} ${H}`, class: `explorer-svg${draggable ? " explorer-draggable" : ""}`, role: "img", "aria-label": title });
