@@ -30,7 +30,7 @@ from pagecode.rules import ROOT
 
 BLOCK_TIMEOUT_SECONDS = float(os.environ.get("PAGECODE_BLOCK_TIMEOUT", "120"))
 OUTPUT_LIMIT = 1_000_000  # characters a block may print; the heaviest real figure is ~0.2 MB
-PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "pagecode.worker"]
+PRELOAD = ["numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.pyplot", "pagecode.worker"]
 
 _context = None
 
@@ -47,6 +47,12 @@ def _forkserver():
         context.set_forkserver_preload(PRELOAD)
         _context = context
     return _context
+
+
+def start_forkserver() -> None:
+    """Set up the forkserver context from the main thread, before threads start workers (it sets
+    an environment variable; the server itself starts, under its own lock, on first use)."""
+    _forkserver()
 
 
 class PageRunner:
@@ -119,6 +125,12 @@ class PageRunner:
                 name = f"signal {-code}"
             return f"killed its worker process with {name}"
         return f"ended its worker process with exit status {code} (os._exit or a crash)"
+
+    def kill(self) -> None:
+        """Stop the worker at once, from any thread; a block it was running fails as killed."""
+        process = self.process
+        if process is not None:
+            process.kill()
 
     def _stop(self) -> None:
         if self.process is not None:

@@ -28,6 +28,14 @@ def threads(count: int) -> dict[str, str]:
     return {"OMP_NUM_THREADS": str(count), "MKL_NUM_THREADS": str(count)}
 
 
+def nav_entry(path: str) -> str:
+    """How the nav names a page of docs/: a lab, docs/labs/<name>.py, as the executed notebook
+    overrides/hooks/labs.py makes of it, labs/<name>.ipynb."""
+    if path.startswith("labs/") and path.endswith(".py"):
+        return path[: -len(".py")] + ".ipynb"
+    return path
+
+
 def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False) -> Path:
     """A copy of the project whose docs hold only `pages` (path under docs/ -> Markdown)."""
     project = tmp / "project"
@@ -42,7 +50,7 @@ def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False)
         (project / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
         (project / "docs" / path).write_text(text, encoding="utf-8")
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["nav"] = list(pages)
+    config["nav"] = [nav_entry(path) for path in pages]
     if relax_links:  # only the failure under test may warn
         config["validation"] = {"links": {"not_found": "info", "anchors": "info", "unrecognized_links": "info"}}
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
@@ -50,7 +58,7 @@ def trimmed_project(tmp: Path, pages: dict[str, str], relax_links: bool = False)
 
 
 def nav_pages() -> list[str]:
-    """Every page in mkdocs.yml's nav, as its source path under docs/, in reading order."""
+    """Every page in mkdocs.yml's nav, as the nav names it (see ``nav_entry``), in reading order."""
     def walk(entries):
         for entry in entries:
             value = next(iter(entry.values())) if isinstance(entry, dict) else entry
@@ -82,7 +90,7 @@ def partial_project(tmp: Path, folders: list[str]) -> Path:
     project = trimmed_project(tmp, pages, relax_links=True)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     real_nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
-    config["nav"] = _keep_nav(real_nav, set(pages))
+    config["nav"] = _keep_nav(real_nav, {nav_entry(path) for path in pages})
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return project
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 from urllib.parse import urlparse
 
 import yaml
@@ -219,3 +220,43 @@ def test_the_reader_checks_catch_a_broken_page(browser, tmp_path):
     assert re.search(r"at 1280px: output block 2 is cut: needs \d+px, column is \d+px \(longest line, 144 chars", problems), problems
     assert re.search(r"contrast: p: contrast 1\.\d+:1 \(#c8c8c8 on #ffffff", problems), problems
     assert re.search(r'at 375px: figure 1 \("unreadable on a phone"\): text renders at [0-4]\.\dpx', problems), problems
+
+
+LAB_PAGES = [source for source in PAGES if source.startswith("labs/") and source.endswith(".ipynb")]
+JUPYTER_CSS = ("index.css", "theme-light.css", "theme-dark.css")  # mkdocs-jupyter's template assets
+
+
+def selector_classes(css: str) -> set[str]:
+    """Every class a stylesheet's selectors name."""
+    selectors = re.sub(r"\{[^{}]*\}", "", re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
+    return set(re.findall(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)", selectors))
+
+
+def jupyter_stylesheet_classes() -> set[str]:
+    import mkdocs_jupyter
+
+    assets = Path(mkdocs_jupyter.__file__).parent / "templates" / "mkdocs_html" / "assets"
+    return selector_classes("".join((assets / name).read_text(encoding="utf-8") for name in JUPYTER_CSS))
+
+
+@pytest.mark.parametrize("source", LAB_PAGES)
+def test_no_script_adds_a_class_whose_rules_the_lab_page_dropped(browser, base_url, site, source):
+    """overrides/hooks/labs.py drops JupyterLab style rules that need a class no element of the
+    built page has (other than Material's md- classes, which its scripts add). That is sound only
+    while no script adds another such class later: load the page, scroll it, switch the palette,
+    and look at every element's classes."""
+    built = (site / page_url_path(source) / "index.html").read_text(encoding="utf-8")
+    static = {name for value in re.findall(r'\bclass="([^"]*)"', built) for name in value.split()}
+    kept = selector_classes("".join(re.findall(r"<style[^>]*>(.*?)</style>", built, flags=re.DOTALL)))
+    assert len(jupyter_stylesheet_classes() - kept) > 500  # the stylesheet was pruned (widgets, dialogs, ...)
+    dropped = {name for name in jupyter_stylesheet_classes() - static if not name.startswith("md-")}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + page_url_path(source), wait_until="load")
+        page.mouse.wheel(0, 100_000)
+        page.click("form[data-md-component=palette] label:visible")
+        page.wait_for_timeout(300)
+        live = set(page.evaluate("[...document.querySelectorAll('*')].flatMap(e => [...e.classList])"))
+    finally:
+        page.close()
+    assert not live & dropped, f"docs/{source}: a script added {sorted(live & dropped)}, whose rules were dropped"

@@ -37,7 +37,7 @@ def test_there_is_one_lab_per_chapter_and_each_is_in_the_nav():
     nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
     labs_section = next(entry["Labs"] for entry in nav if isinstance(entry, dict) and "Labs" in entry)
     listed = [next(iter(entry.values())) if isinstance(entry, dict) else entry for entry in labs_section]
-    assert listed == ["labs/index.md"] + [f"labs/{name}.py" for name in LAB_NAMES]
+    assert listed == ["labs/index.md"] + [f"labs/{name}.ipynb" for name in LAB_NAMES]
 
 
 @pytest.mark.parametrize("name", LAB_NAMES)
@@ -228,7 +228,7 @@ def test_only_labs_become_notebook_pages(tmp_path):
     }
     project = trimmed_project(tmp_path, pages)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["nav"] = ["index.md", "labs/tiny_lab.py"]
+    config["nav"] = ["index.md", "labs/tiny_lab.ipynb"]
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
     build = mkdocs_build(project, tmp_path / "site")
@@ -290,3 +290,20 @@ def test_the_lab_kernel_ignores_the_builders_ipython_startup_files_and_pythonsta
     bare = jupytext.read(lab)
     NotebookClient(bare, kernel_name="python3").execute()
     assert bare.cells[-1].outputs[0].text == "['LEAKED_FROM_PYTHONSTARTUP', 'LEAKED_FROM_STARTUP']\n"
+
+
+def test_under_the_serve_cache_a_lab_runs_again_only_when_its_source_changes(tmp_path):
+    project = trimmed_project(tmp_path, {"index.md": "# Home\n", "labs/tiny_lab.py": TINY_LAB})
+    cache = {"PAGECODE_CACHE": str(tmp_path / "cache")}
+
+    def build() -> str:
+        result = mkdocs_build(project, tmp_path / "site", **cache)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+    assert "executed docs/labs/tiny_lab.py" in build()
+    assert "took docs/labs/tiny_lab.py from the cache" in build()
+    (project / "docs/labs/tiny_lab.py").write_text(TINY_LAB.replace("range(4)", "range(5)"), encoding="utf-8")
+    assert "executed docs/labs/tiny_lab.py" in build()
+    notebook = nbformat.read(tmp_path / "site/labs/tiny_lab/tiny_lab.ipynb", as_version=4)
+    assert notebook.cells[1].outputs[0].text == "10\n"

@@ -173,3 +173,14 @@ def test_the_link_check_catches_a_broken_link_and_anchor(site, tmp_path):
         "index.html: losses/nowhere/ (no such file)",
         "index.html: losses/entropy/#no-such-heading (no such anchor)",
     ]
+
+
+PAGE_WEIGHT_LIMIT_BYTES = 1_500_000  # issue 14's target for the heaviest page
+
+
+def test_no_page_weighs_more_than_the_limit(site):
+    """A page's HTML plus every script, stylesheet and image it loads (as `make bench` counts)."""
+    from tests.bench import page_weights
+
+    heavy = [(page, size) for page, size in page_weights(site) if size > PAGE_WEIGHT_LIMIT_BYTES]
+    assert not heavy, heavy

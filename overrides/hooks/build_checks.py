@@ -6,10 +6,14 @@ name the page and the line that caused it.
   with errors" warning names page and line.
 - markdown-exec stays the renderer, through its documented set-up as a SuperFences custom fence
   (its own ``validator``, and ``base_format`` with a ``run`` function): this hook registers the
-  ``python`` fence, whose ``run`` sends the block to the page's worker process
+  ``python`` fence, whose ``run`` returns the block's result from the page's worker process
   (``pagecode.runner``): a fresh process per page, with a time limit, an output limit, and loud
   errors for exits, crashes and changed global settings. markdown-exec's plugin keeps its other
   duties with ``languages: []``.
+- Pages' code runs ahead of rendering (``pagecode.ahead``): once the nav is known, every page to be
+  rendered is queued, ``PAGECODE_JOBS`` pages at a time (default: the CPUs), in render order,
+  while the labs run beside them; rendering a block waits for its page's results. A page whose
+  Markdown reached markdown-exec with other blocks than its file had runs again, on demand.
 - Every page must run exactly the blocks the rules found on it, or the build fails: the tests
   collect the same blocks, so the two runners cannot silently disagree.
 - ``--8<--`` includes are checked before pymdownx.snippets runs, which would name neither.
@@ -35,7 +39,7 @@ from pathlib import Path
 
 import markdown_exec
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import get_plugin_logger
+from mkdocs.plugins import event_priority, get_plugin_logger
 from pymdownx.superfences import SuperFencesException
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,26 +54,44 @@ from pagecode.rules import (  # noqa: E402  (needs ROOT on sys.path)
     same_code,
 )
 from pagecode import cache  # noqa: E402
-from pagecode.runner import BlockError, PageRunner  # noqa: E402
+from pagecode.ahead import Ahead, PageOutcome, jobs, run_page  # noqa: E402
 
 log = get_plugin_logger("pagecode")
 _sessions_seen: dict[str, str] = {}
 
 
 class _Page:
-    """The page being rendered: its blocks, how many have run, and its worker process."""
+    """The page being rendered: its blocks, how many markdown-exec has asked for, and where
+    their results come from (the cache, the run started ahead of rendering, or a run now)."""
 
     def __init__(self, where: str, blocks) -> None:
         self.where, self.blocks = where, blocks
         self.ran = 0
-        self.runner = PageRunner(where)
-        self.started = time.perf_counter()
         self.key = cache.page_key(where, blocks) if cache.folder() and blocks else None
         self.cached = cache.load(self.key) if self.key else None
-        self.results: list[list[str]] = []  # [status, text] per block, for the cache
+        self.ahead = _ahead.take(where) if _ahead is not None else None
+        self.outcome: PageOutcome | None = None
+
+    def results(self) -> list[list[str]]:
+        """[status, text] of every block, in page order."""
+        if self.cached is not None:
+            return self.cached
+        if self.outcome is None:
+            outcome = self.ahead.result() if self.ahead is not None else None
+            # The run ahead read the page's file; if MkDocs handed over other blocks (the file
+            # changed since, or a plugin edited the Markdown), run what is being rendered.
+            if outcome is None or _block_keys(outcome.blocks) != _block_keys(self.blocks):
+                outcome = run_page(self.where, self.blocks)
+            self.outcome = outcome
+        return self.outcome.results
+
+
+def _block_keys(blocks) -> list[tuple]:
+    return [(block.line, block.options, block.code()) for block in blocks]
 
 
 _page: _Page | None = None
+_ahead: Ahead | None = None
 _dirty = False
 
 
@@ -157,14 +179,7 @@ def _run_in_worker(code: str, returncode: int | None = None, session: str | None
     page.ran += 1
     if not same_code(code, block.code()):
         raise SuperFencesException(f"{block.where}: markdown-exec was given other code than pagecode.rules found here; fix the rules.")
-    if page.cached is not None:
-        status, text = page.cached[page.ran - 1]
-    else:
-        try:
-            status, text = "ok", page.runner.run(block.where, code, session or None, block.line)
-        except BlockError as error:
-            status, text = "error", str(error)
-        page.results.append([status, text])
+    status, text = page.results()[page.ran - 1]
     if status != "ok":
         raise markdown_exec.ExecutionError(markdown_exec.code_block("python", text))
     return text
@@ -180,19 +195,21 @@ def _close_page() -> None:
     if _page is None:
         return
     page, _page = _page, None
-    if page.key and page.cached is None and page.runner.broken is None and len(page.results) == len(page.blocks):
-        cache.store(page.key, page.runner.imported_files(), page.results)
-    page.runner.close()
+    if page.ahead is not None and page.outcome is None:
+        page.ahead.cancel()  # markdown-exec never asked (the page failed before its blocks)
     if page.ran != len(page.blocks):
         raise PluginError(f"{page.where}: pagecode.rules found {len(page.blocks)} executed blocks, markdown-exec ran {page.ran}.")
+    outcome = page.outcome
+    if page.key and outcome is not None and outcome.worker_survived:
+        cache.store(page.key, outcome.imported, outcome.results)
     if page.cached is not None:
         log.info("took the results of %d blocks of %s from the cache", page.ran, page.where)
-    elif page.blocks:
-        for where, seconds in page.runner.seconds.items():
+    elif outcome is not None and page.blocks:
+        for where, seconds in outcome.seconds.items():
             log.debug("block %s ran in %.3f s", where, seconds)  # read by `make bench`
-        slowest = max(page.runner.seconds.items(), key=lambda item: item[1], default=("", 0.0))
+        slowest = max(outcome.seconds.items(), key=lambda item: item[1], default=("", 0.0))
         log.info("ran %d blocks of %s in %.2f s (slowest %s: %.2f s)", page.ran, page.where,
-                 time.perf_counter() - page.started, slowest[0], slowest[1])
+                 outcome.total_seconds, slowest[0], slowest[1])
 
 
 def on_files(files, config):
@@ -214,15 +231,47 @@ def on_files(files, config):
     return files
 
 
+@event_priority(-100)  # last: the labs hook has started its labs, and every page file is known
+def on_nav(nav, config, files):
+    """Start running the code of every page this build will render, ``jobs()`` pages at a time,
+    in the order MkDocs renders them, skipping pages whose stored results are valid (``make
+    serve``) and, under ``--dirty``, pages that will not be rendered."""
+    global _ahead
+    _stop_ahead()
+    _ahead = Ahead(jobs())
+    for file in files.documentation_pages():
+        if not file.src_uri.endswith(".md") or (_dirty and not file.is_modified()):
+            continue
+        where = f"{Path(config.docs_dir).name}/{file.src_uri}"
+        try:
+            blocks = executed_blocks(Path(file.abs_src_path).read_text(encoding="utf-8-sig"), where)
+            if blocks and cache.folder() and cache.load(cache.page_key(where, blocks)) is not None:
+                continue
+            for block in blocks:
+                block.code()  # a missing include: leave it to on_page_markdown, which names it
+        except (OSError, ValueError):  # an open fence, a missing include: reported when rendered
+            continue
+        if blocks:
+            _ahead.submit(where, blocks)
+    return nav
+
+
 def on_post_build(config) -> None:
     _close_page()
+    _stop_ahead()
 
 
 def on_build_error(error) -> None:
     global _page
-    if _page is not None:
-        _page.runner.close()
-        _page = None
+    _page = None
+    _stop_ahead()
+
+
+def _stop_ahead() -> None:
+    global _ahead
+    if _ahead is not None:
+        _ahead.stop()
+        _ahead = None
 
 
 class _LinkLineFilter(logging.Filter):

@@ -8,9 +8,12 @@ bare nbclient traceback naming neither notebook nor cell. So this hook does the 
 - ``on_files`` (before mkdocs-jupyter's): each lab is read with jupytext, given cell ids that
   depend only on its position (jupytext draws random ones), and executed with nbclient using the
   mkdocs-jupyter options ``kernel_name`` and ``allow_errors``, in an empty working directory with
-  no ``PYTHONPATH``, so it can only use what a reader's fresh Jupyter has. A failing cell fails the
-  build as ``docs/labs/<name>.py:LINE: cell N raised ...`` (or ``timed out``, or ``killed the
-  kernel``). The lab's page file is then backed by the executed ``<name>.ipynb``; mkdocs-jupyter
+  no ``PYTHONPATH``, so it can only use what a reader's fresh Jupyter has. The labs run one after
+  another in a background thread while MkDocs renders the other pages; ``on_pre_page`` makes a
+  lab's page wait for its lab. A failing cell fails the build as ``docs/labs/<name>.py:LINE: cell
+  N raised ...`` (or ``timed out``, or ``killed the kernel``). The source file is replaced by a
+  plain ``File`` (MkDocs' public API) for ``labs/<name>.ipynb`` in the folder where the executed
+  notebook is written, so the nav and links name ``labs/<name>.ipynb``; mkdocs-jupyter
   (``execute: false``) renders its outputs and, with ``include_source``, copies that same
   ``.ipynb`` next to the page.
 - ``on_page_content``: removes the scripts mkdocs-jupyter's template loads from CDNs (MathJax 2,
@@ -33,14 +36,17 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 
 import jupytext
 import nbformat
+import tinycss2
 from jupyter_client.kernelspec import KernelSpecManager
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -65,58 +71,87 @@ _CDN_SCRIPTS = {
 }
 
 _run_dir: Path | None = None
-_labs: dict[str, str] = {}  # page src_uri -> file name of its executed notebook
+_labs: dict[str, str] = {}  # page src_uri (labs/<name>.ipynb) -> file name of its executed notebook
+_running: dict[str, Future] = {}  # page src_uri -> the lab's run, until its page is rendered
 
 
 @event_priority(50)  # before mkdocs-jupyter decides which files are notebooks
-def _execute_labs(files, config):
+def on_files(files, config):
     global _run_dir
     sources = [file for file in files if file.src_uri and PurePosixPath(file.src_uri).match(LAB_SOURCES)]
     _labs.clear()
+    _running.clear()
     if not sources:
         return files
     jupyter = _jupyter_options(config)
     _repository()  # fail before spending time on the labs
     _run_dir = Path(tempfile.mkdtemp(prefix="mkdocs-labs-"))
+    runs = []
     for source in sources:
         where = f"{Path(config.docs_dir).name}/{source.src_uri}"
-        notebook_path = _cached_notebook(Path(source.abs_src_path), jupyter)
-        if notebook_path is None:
-            cached = False
-            notebook_path = _run_dir / PurePosixPath(source.src_uri).with_suffix(".ipynb")
-        else:
-            cached = notebook_path.is_file()
-        if cached:
+        page_uri = PurePosixPath(source.src_uri).with_suffix(".ipynb").as_posix()
+        folder = _cached_folder(Path(source.abs_src_path), jupyter) or _run_dir
+        notebook_path = folder / page_uri
+        if notebook_path.is_file():
             log.info("took %s from the cache", where)
         else:
-            notebook_path.parent.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            notebook = execute_lab(Path(source.abs_src_path), where, jupyter["kernel_name"], jupyter["allow_errors"])
-            log.info("executed %s in %.1f s", where, time.perf_counter() - started)
-            nbformat.write(notebook, notebook_path)
+            runs.append((Path(source.abs_src_path), where, notebook_path, page_uri))
         files.remove(source)
-        files.append(File.generated(config, source.src_uri, abs_src_path=str(notebook_path), inclusion=source.inclusion))
-        _labs[source.src_uri] = notebook_path.name
+        # A plain file of another folder, as MkDocs' public File API describes it: mkdocs-jupyter
+        # wraps it like any notebook of the docs, and include_source ships this very .ipynb.
+        files.append(File(page_uri, src_dir=str(folder), dest_dir=config.site_dir,
+                          use_directory_urls=config.use_directory_urls, inclusion=source.inclusion))
+        _labs[page_uri] = notebook_path.name
+    if runs:
+        # One lab at a time, in a thread of its own, while MkDocs renders the other pages and their
+        # code runs (overrides/hooks/build_checks.py); a lab's page waits for its lab (on_pre_page).
+        done = _run_labs_in_background(runs, jupyter)
+        for _, _, _, page_uri in runs:
+            _running[page_uri] = done[page_uri]
     return files
 
 
-@event_priority(-50)  # after mkdocs-jupyter wrapped the labs
-def _point_wrappers_at_notebooks(files, config):
-    # mkdocs-jupyter 0.26's NotebookFile wrapper recomputes abs_src_path from src_dir, which a
-    # generated file does not have; give it the executed notebook's path back.
-    for file in files:
-        if file.src_uri in _labs and getattr(file, "file", None) is not None:
-            file.abs_src_path = file.file.abs_src_path
-    return files
+def _run_labs_in_background(runs, jupyter) -> dict[str, Future]:
+    futures = {page_uri: Future() for *_, page_uri in runs}
+    environment = kernel_environment()  # read here: the main thread may change os.environ later
+
+    def run_all():
+        for source, where, notebook_path, page_uri in runs:
+            future = futures[page_uri]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                started = time.perf_counter()
+                notebook = execute_lab(source, where, jupyter["kernel_name"], jupyter["allow_errors"], environment)
+                notebook_path.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, notebook_path)
+                future.set_result(time.perf_counter() - started)
+            except BaseException as error:  # noqa: BLE001  (handed to the page that waits for it)
+                future.set_exception(error)
+
+    # A daemon thread: a build that fails elsewhere exits without waiting for the labs; their
+    # kernels notice that their parent has gone and stop.
+    threading.Thread(target=run_all, name="labs", daemon=True).start()
+    return futures
 
 
-on_files = CombinedEvent(_execute_labs, _point_wrappers_at_notebooks)
+@event_priority(50)  # a lab's page is read only once its notebook is written
+def on_pre_page(page, config, files):
+    running = _running.pop(page.file.src_uri, None)
+    if running is not None:
+        seconds = running.result()  # re-raises the lab's PluginError, naming lab, line and cell
+        log.info("executed %s in %.1f s", _source_of(page.file.src_uri, config), seconds)
+    return page
 
 
-def _cached_notebook(source: Path, jupyter) -> Path | None:
-    """Under ``make serve`` (PAGECODE_CACHE set), where the executed notebook of this exact lab
-    source, hook, kernel and set of pinned requirements is or will be stored; None otherwise.
-    A stored notebook that does not read back as a valid notebook is discarded."""
+def _source_of(page_uri: str, config) -> str:
+    return f"{Path(config.docs_dir).name}/{PurePosixPath(page_uri).with_suffix('.py')}"
+
+
+def _cached_folder(source: Path, jupyter) -> Path | None:
+    """Under ``make serve`` (PAGECODE_CACHE set), the folder that holds, under its page path, the
+    executed notebook of this exact lab source, hook, kernel and set of pinned requirements;
+    None otherwise. A stored notebook that does not read back as a valid notebook is discarded."""
     from pagecode import cache  # the build hook has put the repository on sys.path
 
     base = cache.folder()
@@ -126,18 +161,25 @@ def _cached_notebook(source: Path, jupyter) -> Path | None:
                 sys.version.encode(), jupyter["kernel_name"].encode(), str(jupyter["allow_errors"]).encode()]
     key = hashlib.sha256(b"\0".join(material)).hexdigest()
     # A stable path and name: serve --dirty sees an unchanged lab, and the download keeps its name.
-    path = base / "labs" / key / source.with_suffix(".ipynb").name
-    if path.is_file():
+    folder = base / "labs" / key
+    for stored in folder.rglob("*.ipynb"):
         try:
-            nbformat.validate(nbformat.read(path, as_version=4))
+            nbformat.validate(nbformat.read(stored, as_version=4))
         except Exception:  # noqa: BLE001  (any unreadable notebook is simply run again)
-            shutil.rmtree(path.parent, ignore_errors=True)
-    return path
+            stored.unlink()
+    return folder
 
 
-def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) -> nbformat.NotebookNode:
+def kernel_environment() -> dict[str, str]:
+    """A reader's fresh Jupyter: no path into this repository, no startup code of whoever builds,
+    no matplotlib backend chosen for the build's own off-screen drawing (the kernel's is inline)."""
+    return {name: value for name, value in os.environ.items() if name not in {"PYTHONPATH", "PYTHONSTARTUP", "MPLBACKEND"}}
+
+
+def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool,
+                environment: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """The lab at `source` as an executed notebook whose bytes depend only on the source and the
-    installed packages."""
+    installed packages. `environment` is the kernel's (default: ``kernel_environment()`` now)."""
     notebook = jupytext.read(source)
     notebook.metadata.pop("jupytext", None)  # a downloaded lab is a plain notebook
     spec = KernelSpecManager().get_kernel_spec(kernel_name)
@@ -158,11 +200,8 @@ def execute_lab(source: Path, where: str, kernel_name: str, allow_errors: bool) 
         running: list[int] = []
         client.on_cell_error = lambda cell, cell_index, execute_reply: failed.append(cell_index)
         client.on_cell_execute = lambda cell, cell_index: running.append(cell_index)
-        # A reader's fresh Jupyter: no path into this repository, no startup code of whoever builds.
-        environment = {name: value for name, value in os.environ.items() if name not in {"PYTHONPATH", "PYTHONSTARTUP"}}
-        environment["IPYTHONDIR"] = ipython_dir
         try:
-            client.execute(env=environment)
+            client.execute(env={**(environment or kernel_environment()), "IPYTHONDIR": ipython_dir})
         except CellExecutionError as error:
             index = failed[-1] if failed else None
             raise PluginError(_failure_message(source, where, notebook, index, error)) from None
@@ -227,6 +266,7 @@ def on_page_content(content: str, page, config, files) -> str:
         content, found = pattern.subn("", content)
         if not found:
             raise PluginError(f"{where}: the {name} of mkdocs-jupyter's template was not found; update overrides/hooks/labs.py")
+    content = _without_unused_css(content)
     title_end = content.find("</h1>")
     if title_end < 0:
         raise PluginError(f"{where}: a lab starts with a markdown cell holding its '# Title'")
@@ -243,11 +283,58 @@ def on_page_content(content: str, page, config, files) -> str:
     return content[:title_end] + buttons + content[title_end:]
 
 
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL)
+_CLASS_ATTRIBUTE = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+
+
+def _without_unused_css(content: str) -> str:
+    """The lab's page without the style rules that cannot match anything on it.
+
+    mkdocs-jupyter's template inlines JupyterLab's whole stylesheet (about 0.6 MB, most of it
+    for widgets, dialogs and file browsers a static notebook never shows) into every lab page. A
+    selector that requires a class no element of the page has cannot match, so its rule goes; a
+    rule is kept whenever in doubt (any selector with a parenthesis, such as ``:not(.a)`` or
+    ``:is(.a, .b)``, keeps its rule, and so does one needing only Material's ``md-`` classes,
+    which its scripts add after load). This holds as long as no script adds other classes later:
+    ``tests/test_browser.py`` checks the live page in Chromium for that."""
+    used = {name for match in _CLASS_ATTRIBUTE.finditer(content) for name in (match[1] or match[2]).split()}
+    return _STYLE.sub(lambda style: style[1] + _used_rules(style[2], used) + style[3], content)
+
+
+def _used_rules(css: str, used: set[str]) -> str:
+    def can_match(selector: str) -> bool:
+        # Material's scripts add md-... classes after load (md-typeset__scrollwrap around tables).
+        return all(name in used or name.startswith("md-") for name in _CLASS_SELECTOR.findall(selector))
+
+    def kept(rules) -> list:
+        result = []
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                prelude = tinycss2.serialize(rule.prelude)
+                if "(" in prelude or any(map(can_match, prelude.split(","))):
+                    result.append(rule)
+            elif rule.type == "at-rule" and rule.lower_at_keyword in {"media", "supports"} and rule.content:
+                inner = kept(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+                if inner:
+                    rule.content = [token for item in inner for token in (item, tinycss2.ast.WhitespaceToken(0, 0, " "))]
+                    result.append(rule)
+            elif rule.type != "error":
+                result.append(rule)
+        return result
+
+    rules = kept(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    return "\n".join(tinycss2.serialize([rule]) for rule in rules)
+
+
 def on_post_build(config) -> None:
     _remove_run_dir()
 
 
 def on_build_error(error) -> None:
+    for running in _running.values():
+        running.cancel()  # labs not started yet; the one running ends with the process
+    _running.clear()
     _remove_run_dir()
 
 
