@@ -101,9 +101,11 @@ def test_every_page_in_docs_is_built(site):
 
 
 def test_two_clean_builds_with_two_and_one_cpu_threads_are_byte_identical(site, tmp_path):
-    # The first build (conftest.py) runs torch and the labs with two threads, this one with one:
-    # a printed number that depends on the thread count (round-off) shows up as a difference.
-    second = mkdocs_build(ROOT, tmp_path / "site", **threads(1))
+    # The first build (conftest.py) runs torch and the labs with two threads, and as many pages at
+    # once as there are CPUs; this one with one thread and one page at a time: a printed number
+    # that depends on the thread count (round-off), or a page whose output depends on what ran
+    # beside it or before it, shows up as a difference.
+    second = mkdocs_build(ROOT, tmp_path / "site", PAGECODE_JOBS="1", **threads(1))
     assert second.returncode == 0, second.stdout + second.stderr
     first_files = {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
     second_files = {p.relative_to(tmp_path / "site") for p in (tmp_path / "site").rglob("*") if p.is_file()}
