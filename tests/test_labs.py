@@ -307,3 +307,19 @@ def test_under_the_serve_cache_a_lab_runs_again_only_when_its_source_changes(tmp
     assert "executed docs/labs/tiny_lab.py" in build()
     notebook = nbformat.read(tmp_path / "site/labs/tiny_lab/tiny_lab.ipynb", as_version=4)
     assert notebook.cells[1].outputs[0].text == "10\n"
+
+
+def test_a_template_without_the_expected_cdn_scripts_fails_loudly():
+    """The hook removes mkdocs-jupyter's CDN scripts by pattern; if an upgrade changes the
+    template, the build must stop rather than ship a page that loads from the internet."""
+    from types import SimpleNamespace
+
+    from mkdocs.exceptions import PluginError
+
+    hook = load_labs_hook()
+    hook._labs["labs/tiny_lab.ipynb"] = "tiny_lab.ipynb"
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="labs/tiny_lab.ipynb", dest_uri="labs/tiny_lab/index.html"))
+    config = SimpleNamespace(docs_dir=str(ROOT / "docs"))
+    changed_template = '<h1>Tiny lab</h1><script src="https://cdn.example.org/mathjax.js"></script>'
+    with pytest.raises(PluginError, match=r"^docs/labs/tiny_lab\.py: the MathJax loader of mkdocs-jupyter's template was not found"):
+        hook.on_page_content(changed_template, page, config, files=None)

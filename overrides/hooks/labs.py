@@ -261,7 +261,7 @@ def on_page_content(content: str, page, config, files) -> str:
     notebook = _labs.get(page.file.src_uri)
     if notebook is None:
         return content
-    where = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+    where = _source_of(page.file.src_uri, config)
     for name, pattern in _CDN_SCRIPTS.items():
         content, found = pattern.subn("", content)
         if not found:
