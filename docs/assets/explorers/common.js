@@ -22,34 +22,34 @@
     return a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(digits))) : x.toExponential(digits - 1);
   }
 
-  // A labelled native range input: reachable with Tab, operable with the arrow keys.
-  function slider(parent, { id, label, min, max, step, value, onInput }) {
+  // One control row: a <label> for the input, the input, and any extra elements after it.
+  function controlRow(parent, id, label, input, ...extra) {
     const row = document.createElement("div");
     row.className = "explorer-control";
     const lab = document.createElement("label");
     lab.htmlFor = id;
     lab.textContent = label;
+    row.append(lab, input, ...extra);
+    parent.appendChild(row);
+    return row;
+  }
+
+  // A labelled native range input: reachable with Tab, operable with the arrow keys.
+  function slider(parent, { id, label, min, max, step, value, onInput }) {
     const input = document.createElement("input");
     Object.assign(input, { type: "range", id, min, max, step, value });
     const out = document.createElement("output");
     out.htmlFor = id;
-    row.append(lab, input, out);
-    parent.appendChild(row);
+    controlRow(parent, id, label, input, out);
     input.addEventListener("input", onInput);
     return { input, out };
   }
 
   function select(parent, { id, label, options, value, onInput }) {
-    const row = document.createElement("div");
-    row.className = "explorer-control";
-    const lab = document.createElement("label");
-    lab.htmlFor = id;
-    lab.textContent = label;
     const input = document.createElement("select");
     input.id = id;
     for (const [v, text] of options) input.add(new Option(text, v, false, v === value));
-    row.append(lab, input);
-    parent.appendChild(row);
+    controlRow(parent, id, label, input);
     input.addEventListener("input", onInput);
     return input;
   }
