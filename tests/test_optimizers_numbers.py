@@ -83,3 +83,34 @@ def test_muon_ratio_checks_hold_for_20000_gradients():
     gradients = torch.randn(20_000, 64, 32)
     assert _ratio(torch.linalg.svdvals(gradients)).min() > 3
     assert _ratio(_newton_schulz_singular_values(gradients)).max() < 2 / 1.03
+
+
+def _chernoff_tail(n: int, threshold: float, p: float) -> float:
+    """P(Binomial(n, p) / n >= threshold) <= exp(-n KL(threshold || p)), for p < threshold."""
+    assert p < threshold
+    kl = threshold * math.log(threshold / p) + (1 - threshold) * math.log(
+        (1 - threshold) / (1 - p))
+    return math.exp(-n * kl)
+
+
+def test_exercise_rprop_fractions_hold_for_any_seed():
+    """stochastic.md, exercise: of 1000 Rprop chains on y = (0, 0, 0, 10) from 5, fewer than
+    50 % end at the median and fewer than 10 % near the mean. The chains are independent, so
+    each count is binomial: the per-chain probabilities, measured here on 200 000 chains (upper
+    ends five standard errors up), put both checks' failure probability below 1e-3."""
+    measured_chains, page_chains = 200_000, 1000
+    torch.manual_seed(23)
+    y4 = torch.tensor([0.0, 0.0, 0.0, 10.0], dtype=torch.float64)
+    theta = torch.full((measured_chains,), 5.0, dtype=torch.float64, requires_grad=True)
+    rprop = optim.Rprop([theta], lr=0.1)
+    with one_thread():
+        for _ in range(600):
+            sample = y4[torch.randint(4, (measured_chains,))]
+            rprop.zero_grad()
+            (0.5 * (theta - sample) ** 2).sum().backward()
+            rprop.step()
+    final = theta.detach()
+    for fraction, threshold in (((final.abs() < 1e-2).double().mean().item(), 0.5),
+                                (((final - 2.5).abs() < 0.1).double().mean().item(), 0.1)):
+        upper = fraction + 5 * math.sqrt(fraction * (1 - fraction) / measured_chains)
+        assert _chernoff_tail(page_chains, threshold, upper) < 1e-3
