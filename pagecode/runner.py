@@ -40,7 +40,7 @@ from pagecode.rules import ROOT
 
 BLOCK_TIMEOUT_SECONDS = float(os.environ.get("PAGECODE_BLOCK_TIMEOUT", "120"))
 OUTPUT_LIMIT = 1_000_000  # characters a block may print; the heaviest real figure is ~0.2 MB
-PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "pagecode.worker"]
+PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "pagecode.worker", "pagecode.warm"]
 
 _context = None
 
