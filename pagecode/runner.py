@@ -1,7 +1,8 @@
 """Run one page's executed blocks in a fresh worker process, the same way for the build and the tests.
 
 Each page gets a new process, forked from a server that has already imported torch, numpy and
-matplotlib (``multiprocessing``'s documented "forkserver" start method with a preload list), so
+matplotlib and paid their first-use costs (``pagecode.warm``; ``multiprocessing``'s documented
+"forkserver" start method with a preload list), so
 no variable, imported snippet module or setting survives from another page or an earlier build.
 The parent waits for each block with a time limit, and turns every way a block can go wrong into
 a ``BlockError`` whose message starts with ``docs/page.md:LINE``:
