@@ -20,8 +20,11 @@ a ``BlockError`` whose message starts with ``docs/page.md:LINE``:
 
 Each page's worker gets a temporary folder of its own, deleted when the page is done: its working
 directory, and ``HOME`` and ``TMPDIR`` (``tempfile``) point inside it, so what a block writes to a
-relative path, to ``~`` or to a temporary file does not outlive the page. An absolute path
-elsewhere on the machine is not contained (only an OS sandbox could refuse it).
+relative path, to ``~`` or to a temporary file does not outlive the page. Where the kernel
+offers Landlock (Linux 5.13+), the worker also gives up the right to write anywhere but that
+folder, the system's temporary folder, ``/dev`` and the project (``pagecode.sandbox``), so a
+write to an absolute path elsewhere (the real home, ``/etc``) is refused, from C code and
+subprocesses too; without Landlock such a write is not contained.
 
 After a worker has died or been stopped, the page's later blocks fail at once, naming the block
 that broke it, rather than each waiting or blaming itself.

@@ -17,6 +17,8 @@ import time
 import traceback
 from types import ModuleType
 
+from pagecode import sandbox
+
 # Written into the parent's pipe: (status, payload, seconds). status is "ok" or "error".
 OK, ERROR = "ok", "error"
 
@@ -136,8 +138,14 @@ def serve(conn, root: str, output_limit: int, folder: str, setup: str = "", prel
     sys.dont_write_bytecode = True  # no __pycache__ written into snippets/
     if root not in sys.path:
         sys.path.insert(0, root)
+    system_temporary = tempfile.gettempdir()
     contain(folder)
     forbid_writes_under(root)
+    # Outside the project and the temporary folders the kernel refuses every write, from C code
+    # and subprocesses too, where it can. The project stays writable for the kernel so that a
+    # write there which the audit hook cannot see fails loudly (the runner's snapshots find it)
+    # rather than being refused without a word.
+    sandbox.restrict_writes([folder, system_temporary, "/dev", root])
     setup_failure = None
     try:
         exec(compile(setup, "<pagecode setup>", "exec"), {"__name__": "pagecode_setup"})

@@ -9,11 +9,12 @@ finds by comparing snapshots of the project tree (``pagecode/guard.py``).
 from __future__ import annotations
 
 import os
+import pwd
 from pathlib import Path
 
 import pytest
 
-from pagecode import guard
+from pagecode import guard, sandbox
 from pagecode.rules import ROOT
 from pagecode.runner import BlockError, PageRunner
 from tests.sitebuild import mkdocs_build, trimmed_project
@@ -129,3 +130,20 @@ def test_setup_runs_once_and_the_prelude_before_every_block_outside_the_page_nam
             failing.run("docs/hooks.md:1", "x = 1", None, 1)
     finally:
         failing.close()
+
+
+@pytest.mark.skipif(sandbox.landlock_version() < 1, reason="this kernel has no Landlock: writes outside the project are not contained")
+def test_the_kernel_refuses_a_write_outside_the_project_and_the_temporary_folders():
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # the real one: the worker's HOME is temporary
+    targets = [home / ".pagecode-sandbox-test-c", home / ".pagecode-sandbox-test-python"]
+    runner = PageRunner("docs/outside.md")
+    try:
+        shell = runner.run("docs/outside.md:3", f"import os\nprint(os.system(\"touch '{targets[0]}' 2>/dev/null\") != 0)", None, 3)
+        with pytest.raises(BlockError, match=r"docs/outside.md:9: the block raised PermissionError"):
+            runner.run("docs/outside.md:9", f"open({str(targets[1])!r}, 'w')", None, 9)
+    finally:
+        runner.close()
+        written = [target for target in targets if target.exists()]
+        for target in written:
+            target.unlink()
+    assert shell == "True\n" and not written
