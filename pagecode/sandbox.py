@@ -58,8 +58,9 @@ def landlock_version() -> int:
 
 
 def restrict_writes(writable: list[str]) -> bool:
-    """Allow this process and its children to write only under `writable`; False where the
-    kernel offers no Landlock (nothing is restricted then)."""
+    """Allow this process and its children to write only under `writable`. False where the
+    kernel offers no Landlock or refuses a step: nothing is restricted then, and the worker runs
+    as it would without it (a sandbox that half applies must not break the build)."""
     abi = landlock_version()
     if abi < 1:
         return False
@@ -83,12 +84,12 @@ def restrict_writes(writable: list[str]) -> bool:
                 rule = _PathBeneathAttr(rights, descriptor)
                 if libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_long(ruleset), ctypes.c_long(_RULE_PATH_BENEATH),
                                 ctypes.byref(rule), ctypes.c_long(0)) != 0:
-                    raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {folder}")
+                    return False  # a folder it may write could not be granted: restrict nothing
             finally:
                 os.close(descriptor)
         no_new_privileges = libc.prctl(_PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-        if no_new_privileges != 0 or libc.syscall(ctypes.c_long(_RESTRICT_SELF), ctypes.c_long(ruleset), ctypes.c_long(0)) != 0:
-            raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+        if no_new_privileges != 0:
+            return False
+        return libc.syscall(ctypes.c_long(_RESTRICT_SELF), ctypes.c_long(ruleset), ctypes.c_long(0)) == 0
     finally:
         os.close(ruleset)
-    return True
