@@ -1,7 +1,8 @@
 """Run one page's executed blocks in a fresh worker process, the same way for the build and the tests.
 
 Each page gets a new process, forked from a server that has already imported torch, numpy and
-matplotlib (``multiprocessing``'s documented "forkserver" start method with a preload list), so
+matplotlib and paid their first-use costs (``pagecode.warm``; ``multiprocessing``'s documented
+"forkserver" start method with a preload list), so
 no variable, imported snippet module or setting survives from another page or an earlier build.
 The parent waits for each block with a time limit, and turns every way a block can go wrong into
 a ``BlockError`` whose message starts with ``docs/page.md:LINE``:
@@ -12,7 +13,18 @@ a ``BlockError`` whose message starts with ``docs/page.md:LINE``:
 - printing more than ``OUTPUT_LIMIT`` characters;
 - leaving the working directory or a process-wide setting (torch's default dtype or print
   options, numpy's print options, environment variables, ...) changed;
-- writing into the project (docs/, snippets/, ...): refused with PermissionError (an audit hook).
+- writing into the project (docs/, snippets/, ...): refused with PermissionError when Python
+  writes (an audit hook in the worker); a write made by C code or another process (``torch.save``,
+  ``os.system``, ``subprocess``) is found by comparing snapshots of the project tree taken before
+  and after the block (``pagecode.guard``), and named, file by file.
+
+Each page's worker gets a temporary folder of its own, deleted when the page is done: its working
+directory, and ``HOME`` and ``TMPDIR`` (``tempfile``) point inside it, so what a block writes to a
+relative path, to ``~`` or to a temporary file does not outlive the page. Where the kernel
+offers Landlock (Linux 5.13+), the worker also gives up the right to write anywhere but that
+folder, the system's temporary folder, ``/dev`` and the project (``pagecode.sandbox``), so a
+write to an absolute path elsewhere (the real home, ``/etc``) is refused, from C code and
+subprocesses too; without Landlock such a write is not contained.
 
 After a worker has died or been stopped, the page's later blocks fail at once, naming the block
 that broke it, rather than each waiting or blaming itself.
@@ -22,15 +34,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import time
 
-from pagecode import worker
+from pagecode import guard, worker
 from pagecode.rules import ROOT
 
 BLOCK_TIMEOUT_SECONDS = float(os.environ.get("PAGECODE_BLOCK_TIMEOUT", "120"))
 OUTPUT_LIMIT = 1_000_000  # characters a block may print; the heaviest real figure is ~0.2 MB
-PRELOAD = ["numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.pyplot", "pagecode.worker"]
+PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "pagecode.worker", "pagecode.warm"]
 
 _context = None
 
@@ -58,9 +72,17 @@ def start_forkserver() -> None:
 class PageRunner:
     """The worker process that runs one page's blocks, in page order."""
 
-    def __init__(self, page: str, mode: str = "build", timeout: float | None = None) -> None:
+    def __init__(self, page: str, mode: str = "build", timeout: float | None = None, *,
+                 setup: str = "", prelude: str = "") -> None:
+        """``setup`` is code the worker runs once, before the page's first block, and ``prelude``
+        code it runs before every block, each in a namespace of its own, not the page's: hooks
+        for tools that run the pages under changed conditions (``tests/stream_shift.py`` moves
+        the random stream with them). The build and the test plugin pass neither."""
         self.page, self.mode = page, mode
         self.timeout = BLOCK_TIMEOUT_SECONDS if timeout is None else timeout
+        self.setup, self.prelude = setup, prelude
+        self.folder: str | None = None  # the worker's temporary folder
+        self.tree: guard.Snapshot | None = None  # the project's files after the last block
         self.process = None
         self.connection = None
         self.broken: str | None = None  # why later blocks cannot run
@@ -69,8 +91,10 @@ class PageRunner:
     def _start(self) -> None:
         context = _forkserver()
         self.connection, child = context.Pipe()
+        self.folder = tempfile.mkdtemp(prefix="pagecode-")
         self.process = context.Process(
-            target=worker.serve, args=(child, str(ROOT), OUTPUT_LIMIT), name=f"pagecode {self.page}", daemon=True
+            target=worker.serve, args=(child, str(ROOT), OUTPUT_LIMIT, self.folder, self.setup, self.prelude),
+            name=f"pagecode {self.page}", daemon=True,
         )
         self.process.start()
         child.close()
@@ -79,6 +103,27 @@ class PageRunner:
         """What the block printed; BlockError if it failed in any way."""
         if self.broken:
             raise BlockError(f"{where}: not run, because {self.broken}")
+        # The tree as the previous block left it is this block's starting point: one snapshot
+        # per block (about 1 ms). A write by anyone else meanwhile (an author saving a page under
+        # `mkdocs serve`, another page's block in a parallel build) is reported here too.
+        before = self.tree if self.tree is not None else guard.snapshot(str(ROOT))
+        try:
+            printed, failure = self._run(where, code, session, line), None
+        except BlockError as error:
+            printed, failure = "", error
+        self.tree = guard.snapshot(str(ROOT))
+        written = guard.differences(before, self.tree)
+        if written:
+            also = f"\nThe block also failed: {failure}" if failure else ""
+            raise BlockError(
+                f"{where}: the block wrote into the project ({'; '.join(written)}); a page's code may not "
+                f"write there (write to a temporary folder instead, e.g. tempfile.mkdtemp()).{also}"
+            ) from None
+        if failure is not None:
+            raise failure
+        return printed
+
+    def _run(self, where: str, code: str, session: str | None, line: int) -> str:
         if self.process is None:
             self._start()
         started = time.perf_counter()
@@ -149,3 +194,6 @@ class PageRunner:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None

@@ -17,6 +17,8 @@ import time
 import traceback
 from types import ModuleType
 
+from pagecode import sandbox
+
 # Written into the parent's pipe: (status, payload, seconds). status is "ok" or "error".
 OK, ERROR = "ok", "error"
 
@@ -118,14 +120,38 @@ def imported_files(root: str) -> list[str]:
     return sorted(found)
 
 
-def serve(conn, root: str, output_limit: int) -> None:
-    """Answer (where, code, session, line, mode) requests until None arrives."""
+def contain(folder: str) -> None:
+    """Work in the page's temporary folder, with ``HOME`` and ``TMPDIR`` inside it, so a block's
+    relative paths, ``~`` and temporary files land there (the runner deletes it after the page).
+    matplotlib and torch were imported by the fork server and keep the configuration and font
+    cache they found then, so nothing is rebuilt."""
+    for name in ("home", "tmp"):
+        os.mkdir(os.path.join(folder, name))
+    os.environ["HOME"] = os.path.join(folder, "home")
+    os.environ["TMPDIR"] = tempfile.tempdir = os.path.join(folder, "tmp")
+    os.chdir(folder)
+
+
+def serve(conn, root: str, output_limit: int, folder: str, setup: str = "", prelude: str = "") -> None:
+    """Answer (where, code, session, line, mode) requests until None arrives. ``setup`` runs once
+    now, ``prelude`` before every block (see ``PageRunner``)."""
     sys.dont_write_bytecode = True  # no __pycache__ written into snippets/
     if root not in sys.path:
         sys.path.insert(0, root)
-    workdir = tempfile.mkdtemp(prefix="pagecode-")
-    os.chdir(workdir)  # a block's relative writes land in a temporary folder
+    system_temporary = tempfile.gettempdir()
+    contain(folder)
     forbid_writes_under(root)
+    # Outside the project and the temporary folders the kernel refuses every write, from C code
+    # and subprocesses too, where it can. The project stays writable for the kernel so that a
+    # write there which the audit hook cannot see fails loudly (the runner's snapshots find it)
+    # rather than being refused without a word.
+    sandbox.restrict_writes([folder, system_temporary, "/dev", root])
+    setup_failure = None
+    try:
+        exec(compile(setup, "<pagecode setup>", "exec"), {"__name__": "pagecode_setup"})
+    except BaseException as error:  # reported with the first block
+        setup_failure = "".join(traceback.format_exception(error))
+    prelude_code = compile(prelude, "<pagecode prelude>", "exec") if prelude else None
     sessions: dict[str, dict] = {}
     while True:
         request = conn.recv()
@@ -135,10 +161,13 @@ def serve(conn, root: str, output_limit: int) -> None:
             conn.send(imported_files(root))
             continue
         where, code, session, line, mode = request
-        conn.send(run_block(where, code, session, line, mode, sessions, output_limit))
+        if setup_failure:
+            conn.send((ERROR, f"{where}: not run, because the runner's setup code failed:\n{setup_failure}", 0.0))
+            continue
+        conn.send(run_block(where, code, session, line, mode, sessions, output_limit, prelude_code))
 
 
-def run_block(where, code, session, line, mode, sessions, output_limit):
+def run_block(where, code, session, line, mode, sessions, output_limit, prelude_code=None):
     page = where.rsplit(":", 1)[0]
     # Compiled as the page itself, shifted to the block's lines, so a traceback names the page
     # and the exact line: File "docs/losses/entropy.md", line 83.
@@ -162,6 +191,8 @@ def run_block(where, code, session, line, mode, sessions, output_limit):
     old_stdout, old_stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = stdout, stray
     try:
+        if prelude_code is not None:
+            exec(prelude_code, {"__name__": "pagecode_prelude"})
         exec(compile(padded, page, "exec"), namespace)
         failure = None
     except BaseException as error:  # SystemExit and KeyboardInterrupt are failures of the page too

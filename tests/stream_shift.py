@@ -8,22 +8,24 @@ shift changes the stream in one of two ways, or both:
 - ``extra draw``: one ``torch.rand(1)`` is drawn before every block, so a block that does not
   reseed sees a later part of the stream.
 
+The blocks run exactly as the build runs them: each page in a fresh worker of
+``pagecode.runner.PageRunner``, whose ``setup`` hook (run once in the worker before the page)
+moves the seeds and whose ``prelude`` hook (run before every block) makes the extra draw. A
+failure is the runner's own ``BlockError``, naming page and line.
+
 Run it on pages while writing: ``python -m tests.stream_shift docs/initialization``.
-``tests/test_stream_shift.py`` runs every page under each shift, one process per chapter and
-shift, so a global setting made by one chapter cannot reach another.
+``tests/test_stream_shift.py`` runs every page under each shift.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from pagecode.rules import page_blocks
+from pagecode.rules import page_blocks, page_name
+from pagecode.runner import BlockError, PageRunner
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,18 @@ class Shift:
     name: str
     seed_offset: int
     extra_draw: bool
+
+    def setup(self) -> str:
+        """Code the worker runs before the page: torch.manual_seed(s) seeds s + offset."""
+        if not self.seed_offset:
+            return ""
+        return ("import torch\n"
+                "seed_without_offset = torch.manual_seed\n"
+                f"torch.manual_seed = lambda seed: seed_without_offset(int(seed) + {self.seed_offset})\n")
+
+    def prelude(self) -> str:
+        """Code the worker runs before every block: one draw from torch's global generator."""
+        return "import torch\ntorch.rand(1)\n" if self.extra_draw else ""
 
 
 SHIFTS = [
@@ -40,47 +54,31 @@ SHIFTS = [
 ]
 
 
-def executed_blocks(page: Path) -> list[tuple[str, str, str | None]]:
-    """(where, code, session) of every executed block of a page, in page order."""
-    return [(block.where, block.code(), block.session) for block in page_blocks(page)]
-
-
-def run_shifted(pages: list[Path], shift: Shift) -> list[str]:
-    """Failures ('page:line: error') of the pages' blocks run under one shift, in this process."""
-    import torch
-
-    original_seed = torch.manual_seed
-    torch.manual_seed = lambda seed: original_seed(int(seed) + shift.seed_offset)
+def run_page_shifted(page: Path, shift: Shift) -> list[str]:
+    """Failures of one page's blocks under one shift, each the runner's 'docs/page.md:LINE: ...'."""
+    runner = PageRunner(page_name(page), setup=shift.setup(), prelude=shift.prelude())
     failures = []
+    failed_sessions: set[str] = set()
     try:
-        for page in pages:
-            sessions: dict[str, dict] = {}
-            broken_sessions: set[str] = set()
-            for where, code, session in executed_blocks(page):
-                if session in broken_sessions:
-                    continue  # later blocks need what the failed one would have defined
-                namespace = sessions.setdefault(session, {"__name__": "__main__"}) if session else {"__name__": "__main__"}
-                if shift.extra_draw:
-                    torch.rand(1)
-                try:
-                    with contextlib.redirect_stdout(io.StringIO()):
-                        exec(compile(code, where, "exec"), namespace)
-                except Exception as error:  # noqa: BLE001  (every failure is reported, by page and line)
-                    failures.append(f"{_failing_line(where, error)}: {type(error).__name__}: {error}")
-                    if session:
-                        broken_sessions.add(session)
+        for block in page_blocks(page):
+            if block.session in failed_sessions:
+                continue  # later blocks need what the failed one would have defined
+            try:
+                runner.run(block.where, block.code(), block.session, block.line)
+            except BlockError as error:
+                failures.append(str(error))
+                if runner.broken:
+                    break
+                if block.session:
+                    failed_sessions.add(block.session)
     finally:
-        torch.manual_seed = original_seed
+        runner.close()
     return failures
 
 
-def _failing_line(where: str, error: Exception) -> str:
-    """'page.md:LINE' of the failing line: blocks are compiled as 'page.md:FENCE', lines counted from it."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == where]
-    if not frames:
-        return where
-    page, fence = where.rsplit(":", 1)
-    return f"{page}:{int(fence) + frames[-1].lineno}"
+def run_shifted(pages: list[Path], shift: Shift) -> list[str]:
+    """Failures of the pages' blocks under one shift, page by page."""
+    return [failure for page in pages for failure in run_page_shifted(page, shift)]
 
 
 def pages_under(paths: list[str]) -> list[Path]:
@@ -103,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         failures = run_shifted(pages, shift)
         print(f"shift '{shift.name}': {len(failures)} failing block(s)")
         for failure in failures:
-            print(f"  {failure}")
+            print("  " + failure.replace("\n", "\n  "))
         status |= bool(failures)
     return status
 
