@@ -25,14 +25,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from tests.sitebuild import free_port, seconds_until
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -100,24 +100,6 @@ def run_bare_code() -> None:
                 if cell.cell_type == "code":
                     with contextlib.redirect_stdout(io.StringIO()):
                         exec(compile(cell.source, str(lab), "exec"), namespace)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def seconds_until(url: str, text: str, limit: float = 300) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < limit:
-        try:
-            if text in urllib.request.urlopen(url, timeout=10).read().decode():
-                return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"{url} never showed {text!r}")
 
 
 def serve_edits(project: Path, folder: Path) -> dict:

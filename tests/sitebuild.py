@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -26,6 +29,25 @@ def mkdocs_build(project: Path, site_dir: Path, **environment: str) -> subproces
 def threads(count: int) -> dict[str, str]:
     """Environment that makes torch (pages and labs) compute with `count` CPU threads."""
     return {"OMP_NUM_THREADS": str(count), "MKL_NUM_THREADS": str(count)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def seconds_until(url: str, text: str, limit: float = 300) -> float:
+    """Seconds until the page at `url` contains `text` (a server still rebuilding answers later)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        try:
+            if text in urllib.request.urlopen(url, timeout=10).read().decode():
+                return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not show {text!r} within {limit} s")
 
 
 def nav_entry(path: str) -> str:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
-from tests.sitebuild import mkdocs_build, trimmed_project
+from tests.sitebuild import free_port, mkdocs_build, seconds_until, trimmed_project
 
 PAGE = """# Cached
 
@@ -69,25 +68,6 @@ def test_the_cache_reuses_results_until_an_imported_snippet_changes_and_discards
     assert ran in log and from_cache not in log and shown == "value 9"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, text: str, seconds: float) -> float:
-    """Seconds until the page at `url` contains `text`."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        try:
-            if text in urllib.request.urlopen(url, timeout=5).read().decode():
-                return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not show {text!r} within {seconds} s")
-
-
 def test_serve_shows_a_changed_snippet_and_a_prose_edit_without_a_restart(tmp_path):
     project = project_with_snippet(tmp_path, 8)
     port = free_port()
@@ -98,12 +78,12 @@ def test_serve_shows_a_changed_snippet_and_a_prose_edit_without_a_restart(tmp_pa
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for(url, "value 8", 120)
+        seconds_until(url, "value 8", 120)
         set_value(project, 9)
-        wait_for(url, "value 9", 60)
+        seconds_until(url, "value 9", 60)
         page = project / "docs" / "index.md"
         page.write_text(page.read_text(encoding="utf-8").replace("# Cached", "# Cached and edited"), encoding="utf-8")
-        wait_for(url, "Cached and edited", 60)
+        seconds_until(url, "Cached and edited", 60)
         assert "value 9" in urllib.request.urlopen(url, timeout=5).read().decode()
     finally:
         server.terminate()
