@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import re
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
