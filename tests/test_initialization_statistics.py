@@ -1,13 +1,16 @@
 """The chapter's statistical checks hold across seeds, not only for the seed
-a page uses: each is run over hundreds of seeds, its false-failure count
-must be zero, and the spread its tolerance assumes must match the spread
-actually measured (so a z of 5 really is five standard errors)."""
+a page uses: each is run over hundreds of seeds with no failure, and with
+the margin method of tests/seeds.py (the threshold at least 3.5 measured
+standard deviations beyond the statistic's mean, a false-failure rate below
+1e-3); where a tolerance is derived, the spread it assumes must match the
+spread actually measured (so a z of 5 really is five standard errors)."""
 
 import math
 
 import torch
 
 from snippets.initialization.deep_net import single_threaded
+from tests.seeds import assert_rare_failure
 from snippets.initialization.variance import (
     assert_layer_variance,
     assert_variance,
@@ -30,7 +33,7 @@ def test_assert_variance_is_calibrated_on_independent_samples():
     uniform = torch.rand(seeds, size, generator=generator, dtype=torch.float64)
     for draws, expected in ((normal, 0.09), (uniform, 1 / 12)):
         z = z_scores_iid(draws, expected)
-        assert z.abs().max() < 5  # no false failure in 1000 seeds
+        assert_rare_failure("assert_variance z", z, low=-5, high=5)
         # the standard error is right: z has spread 1 (+-7 % is 3 SE of an SD
         # estimated from 1000 values)
         assert abs(z.std().item() - 1) < 0.07
@@ -56,7 +59,8 @@ def test_layer_variance_tolerance_covers_the_shared_weights():
         h, variances = layer_sample_variances(n, n, 512, seeds, std_w, std_x)
         relative = layer_variance_relative_error(n, n, 512)
         z = (variances - expected) / (relative * expected)
-        assert z.abs().max() < 5  # no false failure
+        assert_rare_failure(f"assert_layer_variance z, n = {n}", z,
+                            low=-5, high=5)
         # the derived spread is the measured one (+-12 %: 2.4 SE at 200 seeds)
         assert abs(z.std().item() - 1) < 0.12
         for one_layer in h[:20]:
@@ -94,7 +98,8 @@ def test_linear_network_stays_within_a_factor_of_four():
             h = h @ w.transpose(1, 2) / math.sqrt(width)
             last = h.flatten(1).std(dim=1).double().log()
             worst = torch.maximum(worst, last.abs())
-    assert worst.max() < math.log(4)
+    assert_rare_failure("why-it-matters: worst |log std|", worst,
+                        high=math.log(4))
     # five spreads of the last layer fit inside the band
     assert 5 * last.std() < math.log(4)
 
@@ -138,9 +143,10 @@ def test_drift_check_is_calibrated_over_200_repetitions():
     mean, variance = log_rms_step_moments(width)
     standard_error = math.sqrt(depth * variance / networks)
     z = (last.mean(dim=1) - depth * mean) / standard_error
-    assert z.abs().max() < 5
+    assert_rare_failure("kaiming drift z", z, low=-5, high=5)
     assert abs(z.std().item() - 1) < 0.15
-    assert (last.mean(dim=1) < -3 * standard_error).all()
+    assert_rare_failure("kaiming drift in standard errors",
+                        last.mean(dim=1) / standard_error, high=-3)
 
 
 def test_saturating_gap_is_systematic_not_noise():
@@ -179,30 +185,34 @@ def test_saturating_gap_is_systematic_not_noise():
 
 
 def batched_trace(widths, batch, seeds, sample_weight, activation, seed,
-                  input_std=1.0, backward=False):
+                  input_std=1.0, backward=False, with_outputs=False):
     """Many independent networks at once (one per seed, batched matmuls):
     per-layer sample stds of the pre-activations (seeds x depth) and, with
     `backward`, of the gradient into each layer's input, from the same
-    fixed upstream noise as trace_layers. Vectorised: the page's loop over
+    fixed upstream noise as trace_layers; with `with_outputs`, also the stds
+    after the activation (a third value). Vectorised: the page's loop over
     seeds would take minutes."""
     generator = torch.Generator().manual_seed(seed)
     with single_threaded():
         h = input_std * torch.randn(seeds, batch, widths[0],
                                     generator=generator)
         h.requires_grad_(backward)
-        inputs, pre_stds = [], []
+        inputs, pre_stds, out_stds = [], [], []
         for n_in, n_out in zip(widths, widths[1:]):
             w = sample_weight(seeds, n_out, n_in, generator)
             inputs.append(h)
             pre = h @ w.transpose(1, 2)
             pre_stds.append(pre.detach().flatten(1).std(dim=1))
             h = pre if activation is None else activation(pre)
+            out_stds.append(h.detach().flatten(1).std(dim=1))
         grad_stds = None
         if backward:
             noise = torch.Generator().manual_seed(0)
             upstream = torch.randn(h.shape[1:], generator=noise)
             grads = torch.autograd.grad(h, inputs, upstream.expand_as(h))
             grad_stds = torch.stack([g.flatten(1).std(dim=1) for g in grads], 1)
+    if with_outputs:
+        return torch.stack(pre_stds, 1), grad_stds, torch.stack(out_stds, 1)
     return torch.stack(pre_stds, 1), grad_stds
 
 
@@ -249,37 +259,74 @@ def test_xavier_tanh_follows_the_recursion_over_200_repetitions():
     for name in worst:
         gaps = torch.cat(worst[name])
         assert len(gaps) == repetitions
-        assert gaps.max() < 0.5  # no failure in 200 repetitions
-        assert gaps.mean() + 5 * gaps.std() < 0.5, name
+        assert_rare_failure(f"xavier: worst {name} log gap", gaps, high=0.5)
 
 
-def test_tanh_gain_fixed_point_holds_over_200_networks():
-    """calculate-gain.md asserts |std(h_100) / sigma* - 1| < 0.05 for the
-    average (of variances) of 4 networks at input stds 0.2, 1 and 3. The
-    input std only sets the transient: the recursion from each is on
-    sigma* by layer 30, after which the fluctuation around the fixed point
-    is stationary. So 200 single networks of the page's width 256 and depth
-    30 measure the spread; four independent networks halve it, and the
-    average must stay five of those spreads inside 5 %."""
+def test_calculate_gain_network_checks_hold_over_200_networks():
+    """calculate-gain.md checks four things on the average (of variances)
+    of 4 tanh networks (width 256, depth 100, xavier_uniform_ with gain
+    5/3): |std(h_100) / sigma* - 1| < 5 %; std(h) / std(tanh(h)) over
+    layers 51-100 within 3 % of 5/3; the gradient's growth per layer over
+    layers 10-90 within 2 % of sqrt(chi*). Margin method (tests/seeds.py)
+    on 200 single networks of the page's size, each statistic in logs.
+
+    From single networks to the page's average of four: these are small
+    fluctuations (sd 0.003 to 0.015 in log), where the log of an average
+    of four independent variances is, to first order, the mean of their
+    logs: half the single network's sd. So a single network's margin of
+    3 sd is 6 of the page's average (tail 1e-9, ample room for the
+    second-order terms); measured single margins: 3.2 (fixed point), 6.6
+    (growth). The input std (0.2, 1, 3 on the page) only sets the
+    transient, gone by layer 30 (checked on the recursion below), so one
+    input std serves all three.
+
+    The page used to assert the gradient into layer 1 within a factor 1.3
+    of the recursion: its log wanders with sd 0.28 per network (heavy
+    upper tail: one of 200 at +1.3), 0.17 for an average of four, so that
+    check failed for about one group of four in ten; the last assert
+    shows a third of single networks miss it."""
     import numpy as np
 
     from snippets.initialization.mean_field import predict_layers, tanh_slope
+    from snippets.initialization.variance import gaussian_expectation
 
-    width, depth, seeds, networks = 256, 30, 200, 4
-    gain = 5 / 3
+    width, depth, seeds, gain = 256, 100, 200, 5 / 3
     sigma_star = predict_layers(np.tanh, tanh_slope, gain**2,
                                 depth=400).pre_activation_std[-1]
     for input_std in (0.2, 3.0):
-        transient = predict_layers(np.tanh, tanh_slope, gain**2, depth,
+        transient = predict_layers(np.tanh, tanh_slope, gain**2, 30,
                                    input_second_moment=input_std**2)
         assert abs(transient.pre_activation_std[-1] / sigma_star - 1) < 1e-6
+    chi_star = gain**2 * gaussian_expectation(
+        lambda v: tanh_slope(v) ** 2, sigma_star)
+    prediction = predict_layers(np.tanh, tanh_slope, gain**2, depth)
     bound = gain * math.sqrt(6 / (2 * width))
-    pre, _ = batched_trace([width] * (depth + 1), 16, seeds,
-                           uniform_weights(bound), torch.tanh, seed=11)
-    log_ratio = (pre[:, -1] / sigma_star).log().double()
-    assert log_ratio.abs().max() < math.log(1.05)  # even single networks
-    spread_of_average = log_ratio.std() / math.sqrt(networks)
-    assert log_ratio.mean().abs() + 5 * spread_of_average < math.log(1.05)
+    traces = [batched_trace([width] * (depth + 1), 16, 25,
+                            uniform_weights(bound), torch.tanh,
+                            seed=200 + chunk, backward=True,
+                            with_outputs=True)
+              for chunk in range(seeds // 25)]
+    pre, grad, out = (torch.cat(parts).double() for parts in zip(*traces))
+    log_grad = grad.log()
+    inside = (pre[:, 50:] / out[:, 50:]).mean(dim=1).log()
+    fixed_point = (pre[:, -1] / sigma_star).log()
+    growth = (log_grad[:, 10] - log_grad[:, 89]) / 79
+    half_noise = 3.0  # sd of a single network: 6 of the average of four
+    assert_rare_failure("calculate-gain: std(h_100) / sigma*", fixed_point,
+                        low=math.log(0.95), high=math.log(1.05),
+                        sds=half_noise)
+    assert_rare_failure("calculate-gain: std(h) / std(tanh(h)) / gain",
+                        inside - math.log(gain),
+                        low=math.log(0.97), high=math.log(1.03),
+                        sds=half_noise)
+    assert_rare_failure("calculate-gain: gradient growth / sqrt(chi*)",
+                        growth - math.log(chi_star) / 2,
+                        low=math.log(0.98), high=math.log(1.02),
+                        sds=half_noise)
+    first = log_grad[:, 0] - math.log(prediction.input_grad_std[0])
+    # about a third of single networks miss the old factor 1.3 (fewer
+    # than a tenth of 200: over 7 binomial sds below)
+    assert (first.abs() > math.log(1.3)).double().mean() > 0.1
 
 
 def test_course_side_by_side_ranges_hold_over_200_seeds():
@@ -315,11 +362,14 @@ def test_course_side_by_side_ranges_hold_over_200_seeds():
         spread = log_std.std().item()
         if activation is torch.relu:  # not below the derived one-network
             spread = max(spread, math.sqrt(5 / 4 * depth / width))  # spread
-        assert (log_std < math.log(high)).all(), name
-        assert log_std.mean() + 5 * spread < math.log(high), name
+        bounds = {"high": math.log(high)}
         if low > 0:
-            assert (log_std > math.log(low)).all(), name
-            assert log_std.mean() - 5 * spread > math.log(low), name
+            bounds["low"] = math.log(low)
+        assert_rare_failure(f"why-it-matters: {name}", log_std, **bounds)
+        # the derived spread, where larger than the measured one, leaves
+        # the same margin
+        for bound in bounds.values():
+            assert abs(bound - log_std.mean()) > 3.5 * spread, name
 
 
 def test_kaiming_funnel_tolerance_covers_twenty_funnels():
