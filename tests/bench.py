@@ -98,8 +98,11 @@ def run_bare_code() -> None:
             namespace: dict = {"__name__": "__main__"}
             for cell in jupytext.read(lab).cells:
                 if cell.cell_type == "code":
+                    # IPython line magics (the labs' %config of the figure format) are display
+                    # settings of a notebook kernel, not code plain Python can run.
+                    code = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
                     with contextlib.redirect_stdout(io.StringIO()):
-                        exec(compile(cell.source, str(lab), "exec"), namespace)
+                        exec(compile(code, str(lab), "exec"), namespace)
 
 
 def serve_edits(project: Path, folder: Path) -> dict:
