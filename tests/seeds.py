@@ -4,7 +4,7 @@ The rule (README, "How to add a page"): every assertion that depends on
 random draws fails for fewer than one seed in a thousand. A sweep of n
 seeds with zero failures bounds the false-failure rate only by about 3/n
 (the rule of three, 95 %), so "200 seeds, no failure" says < 1.5 %, not
-< 1e-3. Two ways to measure it, one helper each:
+< 1e-3. Three ways to measure it, one helper each:
 
 - `assert_counted`: a cheap check run over at least 3000 seeds with no
   failure: the rate is below 3 / 3000 = 1e-3 at 95 %.
@@ -18,7 +18,13 @@ seeds with zero failures bounds the false-failure rate only by about 3/n
   either. A two-sided check (low < x < high) needs the margin on both
   sides; its rate is the sum of the two tails.
 
-The third way, a tolerance derived for the real dependence, needs no
+- `assert_rate_below`: a check that does fail for a few draws (a difference
+  of two continuous losses lands inside `torch.isclose`'s tolerance with a
+  small probability) run over at least 200,000 draws: the exact one-sided
+  95 % Poisson upper bound on its failure rate, from the failures counted,
+  must be below 1e-3. With no failure this is the rule of three again.
+
+Besides measuring, a tolerance derived for the real dependence, needs no
 helper: its derivation is written where the tolerance lives.
 """
 
@@ -29,6 +35,8 @@ import math
 import torch
 
 COUNTED_SEEDS = 3000
+RATE_DRAWS = 200_000
+RATE_BAR = 1e-3
 MARGIN_SEEDS = 200
 MARGIN_SDS = 3.5
 
@@ -106,3 +114,45 @@ def gaussian_tail(sds: float) -> float:
     """P(Z > sds) for a standard normal Z: the false-failure rate one side
     of a margin of `sds` standard deviations implies."""
     return 0.5 * math.erfc(sds / math.sqrt(2))
+
+
+def poisson_upper_bound(failures: int, confidence: float = 0.95) -> float:
+    """The mean m with P(Poisson(m) <= failures) = 1 - confidence: the
+    one-sided upper confidence bound on the expected count of failures
+    (3.0 for none, the rule of three)."""
+    def cdf(m):
+        term = total = math.exp(-m)
+        for k in range(1, failures + 1):
+            term *= m / k
+            total += term
+        return total
+    low, high = 0.0, 10.0 + 10 * failures
+    for _ in range(200):  # bisection: cdf falls as m grows
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf(middle) > 1 - confidence else (
+            low, middle)
+    return high
+
+
+def assert_rate_below(name: str, passed: torch.Tensor,
+                      bar: float = RATE_BAR) -> float:
+    """The false-failure rate over the draws `passed` (one boolean per
+    draw, >= 200,000) is below `bar` at 95 %; returns the upper bound."""
+    draws = passed.numel()
+    assert draws >= RATE_DRAWS, f"{name}: {draws} draws"
+    failures = int((~passed).sum())
+    bound = poisson_upper_bound(failures) / draws
+    assert bound < bar, (
+        f"{name}: {failures} of {draws} draws failed, rate <= {bound:.2g}")
+    return bound
+
+
+def assert_rate_below(name: str, passed: torch.Tensor, bar: float = RATE_BAR) -> float:
+    """The false-failure rate over the draws `passed` (one boolean per draw, at least
+    RATE_DRAWS) is below `bar` at 95 %; returns that upper bound."""
+    draws = passed.numel()
+    assert draws >= RATE_DRAWS, f"{name}: {draws} draws"
+    failures = int((~passed).sum())
+    bound = poisson_upper_bound(failures) / draws
+    assert bound < bar, f"{name}: {failures} of {draws} draws failed, rate <= {bound:.2g}"
+    return bound

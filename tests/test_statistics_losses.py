@@ -30,42 +30,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from tests.seeds import assert_counted
+from tests.seeds import RATE_DRAWS, assert_counted, assert_rate_below, poisson_upper_bound
 
 DRAWS = 20_000  # for assert_counted
-RATE_DRAWS = 200_000  # for assert_rate_below
-RATE_BAR = 1e-3
-
-
-def poisson_upper_bound(failures: int, confidence: float = 0.95) -> float:
-    """The mean m with P(Poisson(m) <= failures) = 1 - confidence: the
-    one-sided upper confidence bound on the expected count of failures
-    (3.0 for none, the rule of three)."""
-    def cdf(m):
-        term = total = math.exp(-m)
-        for k in range(1, failures + 1):
-            term *= m / k
-            total += term
-        return total
-    low, high = 0.0, 10.0 + 10 * failures
-    for _ in range(200):  # bisection: cdf falls as m grows
-        middle = (low + high) / 2
-        low, high = (middle, high) if cdf(middle) > 1 - confidence else (
-            low, middle)
-    return high
-
-
-def assert_rate_below(name: str, passed: torch.Tensor,
-                      bar: float = RATE_BAR) -> float:
-    """The false-failure rate over the draws `passed` (one boolean per
-    draw, >= 200,000) is below `bar` at 95 %; returns the upper bound."""
-    draws = passed.numel()
-    assert draws >= RATE_DRAWS, f"{name}: {draws} draws"
-    failures = int((~passed).sum())
-    bound = poisson_upper_bound(failures) / draws
-    assert bound < bar, (
-        f"{name}: {failures} of {draws} draws failed, rate <= {bound:.2g}")
-    return bound
 
 
 def test_rate_bound_is_the_poisson_bound():
