@@ -24,7 +24,7 @@ seeds with zero failures bounds the false-failure rate only by about 3/n
   95 % Poisson upper bound on its failure rate, from the failures counted,
   must be below 1e-3. With no failure this is the rule of three again.
 
-Besides measuring, a tolerance derived for the real dependence, needs no
+Besides measuring, a tolerance derived for the real dependence needs no
 helper: its derivation is written where the tolerance lives.
 """
 
