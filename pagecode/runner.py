@@ -37,6 +37,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 
 from pagecode import guard, worker
@@ -69,6 +70,29 @@ def start_forkserver() -> None:
     _forkserver()
 
 
+class _RunningPages:
+    """Which pages have a block running, so that a write into the project seen while blocks of
+    several pages ran (``pagecode.ahead`` runs pages side by side) names them all as suspects."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[PageRunner, set[str]] = {}  # runner -> pages whose blocks overlapped its block
+
+    def start(self, runner: PageRunner) -> None:
+        with self._lock:
+            mine = self._seen.setdefault(runner, set())
+            for other, seen in self._seen.items():
+                seen.add(runner.page)
+                mine.add(other.page)
+
+    def finish(self, runner: PageRunner) -> set[str]:
+        with self._lock:
+            return self._seen.pop(runner, set()) - {runner.page}
+
+
+_running = _RunningPages()
+
+
 class PageRunner:
     """The worker process that runs one page's blocks, in page order."""
 
@@ -82,7 +106,6 @@ class PageRunner:
         self.timeout = BLOCK_TIMEOUT_SECONDS if timeout is None else timeout
         self.setup, self.prelude = setup, prelude
         self.folder: str | None = None  # the worker's temporary folder
-        self.tree: guard.Snapshot | None = None  # the project's files after the last block
         self.process = None
         self.connection = None
         self.broken: str | None = None  # why later blocks cannot run
@@ -103,20 +126,27 @@ class PageRunner:
         """What the block printed; BlockError if it failed in any way."""
         if self.broken:
             raise BlockError(f"{where}: not run, because {self.broken}")
-        # The tree as the previous block left it is this block's starting point: one snapshot
-        # per block (about 1 ms). A write by anyone else meanwhile (an author saving a page under
-        # `mkdocs serve`, another page's block in a parallel build) is reported here too.
-        before = self.tree if self.tree is not None else guard.snapshot(str(ROOT))
+        if self.process is None:
+            self._start()
+        # Snapshots just before and just after the block (about 1 ms each): a change between them
+        # was made while it ran, by it or, when pages run side by side (pagecode.ahead), by a
+        # block of a page running at the same time, which the message then names as well.
+        _running.start(self)
+        before = guard.snapshot(str(ROOT))
         try:
             printed, failure = self._run(where, code, session, line), None
         except BlockError as error:
             printed, failure = "", error
-        self.tree = guard.snapshot(str(ROOT))
-        written = guard.differences(before, self.tree)
+        after = guard.snapshot(str(ROOT))
+        beside = _running.finish(self)
+        written = guard.differences(before, after)
         if written:
             also = f"\nThe block also failed: {failure}" if failure else ""
+            who = "the block wrote" if not beside else (
+                f"the block, or a block of {', '.join(sorted(beside))} running at the same time "
+                f"(PAGECODE_JOBS pages run at once; PAGECODE_JOBS=1 names the writer for certain), wrote")
             raise BlockError(
-                f"{where}: the block wrote into the project ({'; '.join(written)}); a page's code may not "
+                f"{where}: {who} into the project ({'; '.join(written)}); a page's code may not "
                 f"write there (write to a temporary folder instead, e.g. tempfile.mkdtemp()).{also}"
             ) from None
         if failure is not None:

@@ -178,7 +178,10 @@ def _run_in_worker(code: str, returncode: int | None = None, session: str | None
     page.ran += 1
     if not same_code(code, block.code()):
         raise SuperFencesException(f"{block.where}: markdown-exec was given other code than pagecode.rules found here; fix the rules.")
-    status, text = page.results()[page.ran - 1]
+    try:
+        status, text = page.results()[page.ran - 1]
+    except Exception as error:  # a fault of the runner itself, not of the block: never a silent pass
+        raise SuperFencesException(f"{block.where}: the page's code could not be run: {error!r}") from error
     if status != "ok":
         raise markdown_exec.ExecutionError(markdown_exec.code_block("python", text))
     return text
