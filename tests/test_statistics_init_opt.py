@@ -224,3 +224,228 @@ def test_homework_3_tolerance_covers_float32_round_off():
                               rtol=1e-5, atol=1e-6)
         assert (moved.double() - expected).abs().max() < 1e-6
     assert 24 * math.erfc(8 / math.sqrt(2)) < 1e-13
+
+
+# --- initialization: tools ---------------------------------------------------
+
+
+def _log_chi2_moments(k: int) -> tuple[float, float]:
+    """Mean and variance of log(chi^2_k): psi(k/2) + log 2 and psi'(k/2)."""
+    half = torch.tensor(k / 2, dtype=torch.float64)
+    return ((torch.special.digamma(half) + math.log(2)).item(),
+            torch.special.polygamma(1, half).item())
+
+
+def _chi2_upper_tail(k: int, ratio: float) -> float:
+    """Chernoff: P(chi^2_k > ratio * k) <= exp(-k/2 (ratio - 1 - log ratio))."""
+    return math.exp(-k / 2 * (ratio - 1 - math.log(ratio)))
+
+
+def _gram_forward(x: torch.Tensor, std_w: float, depth: int, activation,
+                  generator: torch.Generator):
+    """Outputs of every layer of bias-free Linear layers with N(0, std_w^2)
+    weights, for a batch of networks at once (x: networks, batch, width),
+    without drawing the weights. Given a layer's input s (batch x n), each
+    column of s W^T is s w_i for an independent row w_i ~ N(0, std_w^2 I),
+    so the columns are independent N(0, std_w^2 s s^T): the pre-activation
+    has the distribution of C Z, C C^T = std_w^2 s s^T (Cholesky), Z a
+    batch x n standard normal matrix. Exact in distribution, and it draws
+    batch x n numbers a layer instead of n x n."""
+    h, outputs = x, []
+    for _ in range(depth):
+        gram = std_w**2 * h @ h.transpose(1, 2)
+        factor, info = torch.linalg.cholesky_ex(gram)
+        assert (info == 0).all()
+        z = torch.randn(h.shape, generator=generator, dtype=h.dtype)
+        h = factor @ z
+        if activation is not None:
+            h = activation(h)
+        outputs.append(h)
+    return outputs
+
+
+def test_gram_forward_matches_drawn_weights():
+    """The shortcut of _gram_forward against real weight matrices: the
+    mean square of one layer's outputs over 4000 draws, and its spread,
+    agree within 5 standard errors."""
+    generator = torch.Generator().manual_seed(5)
+    s = torch.randn(1, 4, 8, generator=generator, dtype=torch.float64)
+    draws = 4000
+    w = torch.randn(draws, 8, 8, generator=generator, dtype=torch.float64)
+    real = torch.tanh(s @ w.transpose(1, 2)).square().mean((1, 2))
+    shortcut = _gram_forward(s.expand(draws, 4, 8), 1.0, 1, torch.tanh,
+                             generator)[0].square().mean((1, 2))
+    se = math.sqrt((real.var() + shortcut.var()).item() / draws)
+    assert abs(real.mean() - shortcut.mean()).item() < 5 * se
+    assert abs(real.std() / shortcut.std() - 1).item() < 0.1
+
+
+# --- initialization/saturating.md -------------------------------------------
+
+
+def test_saturating_small_weight_bounds_are_derived():
+    """saturating.md, small weights N(0, 0.01^2), width n = 256, 100 layers,
+    16 inputs. (1) tanh: `small.output_std[99] < 1e-50`. |tanh a| <= |a|,
+    so a row's squared norm obeys |h_l|^2 <= |W_l h_(l-1)|^2 = |h_(l-1)|^2
+    sigma^2 chi^2_n, the chi-squares independent (W_l is independent of
+    h_(l-1)); so log(|h_100|^2 / |x|^2) <= sum of 100 log(sigma^2 chi^2_n),
+    mean -367, sd 0.9, and output_std^2 <= (4096/4095) max_row |h|^2 / n.
+    (2) sigmoid: `output_std[99] < 0.05`. sigmoid is 1/4-Lipschitz, so the
+    entries' std is at most 1/4 of the pre-activations', whose mean square
+    is at most sigma^2 max_row chi^2_n (|s_row|^2 <= n, sigmoid < 1): the
+    check fails only if some row's chi^2_256 exceeds 400 / 1.00025."""
+    n, sigma = 256, 0.01
+    mean, variance = _log_chi2_moments(n)
+    walk_mean = 100 * (math.log(sigma**2) + mean)
+    walk_sd = math.sqrt(100 * variance)
+    # |x_row|^2 <= 2 n for every row: Chernoff, union over 16 rows
+    input_fails = 16 * _chi2_upper_tail(n, 2.0)
+    limit = 2 * math.log(1e-50) - math.log(2) - math.log(4096 / 4095)
+    z = (limit - walk_mean) / walk_sd  # a sum of 100 iid terms
+    assert z > 20 and input_fails < 1e-15, (z, input_fails)
+    # sigmoid: 0.25 * sigma * sqrt(1.00025 * chi2) < 0.05
+    largest_chi2 = (0.05 / (0.25 * sigma)) ** 2 / (4096 / 4095)
+    assert 16 * _chi2_upper_tail(n, largest_chi2 / n) < 1e-4
+
+
+def test_saturating_large_weight_forward_checks_have_a_margin():
+    """saturating.md, large weights N(0, 1): `large.output_std[99] > 0.95`
+    (tanh), `abs(sigmoid large output_std[99] - 0.5) < 0.05`, and at layer
+    50 of the tanh network `saturated > 0.5 and slope.median() < 0.05`.
+    200 networks of each (the page's width, depth and batch, each with its
+    own input), drawn exactly in distribution by _gram_forward, in float32
+    for speed (the outputs lie in (-1, 1): the page's float64 changes
+    nothing at this scale): every statistic keeps 3.5 sd to its bounds
+    (margin). The median slope needs no sweep: a unit with |tanh| > 0.99
+    has slope 1 - tanh^2 < 0.0199, so when more than half are saturated the
+    (lower) median slope is below 0.0199 < 0.05. The sigmoid check was `< 0.05` on the page: its std sits at
+    0.462 with sd 0.0036 over networks, 3.25 sd above 0.45, so the page
+    now allows 0.06 (6 sd)."""
+    generator = torch.Generator().manual_seed(11)
+    x = torch.randn(MARGIN_SEEDS, 16, 256, generator=generator)
+    tanh = _gram_forward(x, 1.0, 100, torch.tanh, generator)
+    assert_rare_failure("saturating.md: tanh large, std at layer 100",
+                        tanh[99].flatten(1).std(1), low=0.95)
+    middle = tanh[49].flatten(1)
+    assert_rare_failure("saturating.md: tanh large, saturated at layer 50",
+                        (middle.abs() > 0.99).double().mean(1), low=0.5)
+    sigmoid = _gram_forward(x, 1.0, 100, torch.sigmoid, generator)
+    assert_rare_failure("saturating.md: sigmoid large, std at layer 100",
+                        sigmoid[99].flatten(1).std(1), low=0.44, high=0.56)
+
+
+# --- initialization/why-it-matters.md ---------------------------------------
+
+
+def test_why_it_matters_course_overflow_layer_bound_is_derived():
+    """why-it-matters.md, `course_last["normal_(std=1)"][0] < 40`: the std
+    turns nan once an entry is inf (the mean is then inf or nan). Each
+    input row's squared norm is multiplied by an independent chi^2_256
+    per layer (N(0, 1) weights, linear), so a row's mean square at layer
+    40 has log = log(|x|^2 / 256) + sum of 40 log chi^2_256, mean 221.6,
+    sd 0.6; an entry is at least that rms, and float32 overflows at
+    log(max^2) = 177.4: the check fails only if the log falls 44 nats,
+    ~75 sd, below its mean (or the row's |x|^2 < n / 2: Chernoff)."""
+    n = 256
+    mean, variance = _log_chi2_moments(n)
+    log_ms_mean = 40 * mean - math.log(n) + mean  # x's row norm too
+    log_ms_sd = math.sqrt(41 * variance)
+    overflow = 2 * math.log(torch.finfo(torch.float32).max)
+    assert (log_ms_mean - overflow) / log_ms_sd > 20
+
+
+def test_why_it_matters_previous_std_square_overflows_is_derived():
+    """why-it-matters.md, `previous_std**2 > torch.finfo(torch.float32).max`:
+    the std of layer L_s (the first non-finite std) failed because a sum of
+    its 4096 finite entries overflowed, so its largest entry exceeds
+    max / 4096 and its rms max / 4096 / 64 = 1.3e33. Layer L_s's mean square
+    is a convex combination of the rows' chi^2_256 times layer L_s - 1's,
+    so, unless some row's chi^2_256 exceeds 4 n (Chernoff, union over 16
+    rows), the rms of layer L_s - 1 exceeds 1.3e33 / 32 = 4e31, and the
+    std is the rms up to the entries' mean: its square 1.6e63 has 24
+    orders of magnitude above float32's 3.4e38."""
+    fmax = torch.finfo(torch.float32).max
+    rms_previous = fmax / 4096 / 64 / math.sqrt(4 * 256)
+    assert rms_previous**2 > 1e20 * fmax
+    assert 16 * _chi2_upper_tail(256, 4.0) < 1e-40
+
+
+def test_why_it_matters_halving_factor_bound_is_derived():
+    """why-it-matters.md's exercise, `abs(per_layer - 0.5) < 0.01`: per_layer
+    = exp(mean of the 99 steps of log std) of a linear network with
+    N(0, (0.5/16)^2) weights, width n = 256, batch 16. Given layer l - 1,
+    each row's squared norm is multiplied by sigma^2 chi^2_n, and the
+    batch's mean square by a convex combination of those (correlated)
+    chi-squares: its log has mean between log(n sigma^2) + E log(chi^2_n
+    / n) (Jensen) and log(n sigma^2) = 2 log(1/2), and variance at most
+    that of one row, psi'(n/2) (delta method; the combination's sd is at
+    most a row's). The steps are martingale differences, so the 99-step
+    mean of log std has sd <= sqrt(99 psi'(n/2)) / 2 / 99 = 0.0044 and a
+    bias in [-0.002, 0]; the bounds log(0.49 / 0.5) and log(0.51 / 0.5)
+    lie >= 4 sd away on each side (Gaussian tails 3e-5 + 3e-6). (The
+    std's mean subtraction changes log std by ~1/8192 at layers 1 and
+    100: 1e-6 per step.)"""
+    n = 256
+    mean, variance = _log_chi2_moments(n)
+    bias = 0.5 * (mean - math.log(n))  # <= 0, per step, the worst case
+    sd = 0.5 * math.sqrt(99 * variance) / 99
+    low, high = math.log(0.49 / 0.5), math.log(0.51 / 0.5)
+    assert -0.002 < bias < 0 and sd < 0.0045
+    assert (bias - low) / sd > 4 and high / sd > 4
+
+
+# --- initialization/exercises.md --------------------------------------------
+
+
+def test_exercises_first_overflow_layer_is_derived():
+    """exercises.md, `is_correct("first-overflow-layer", answer)`: the
+    answer is ceil((log max32 - log m) / log 3.2), m the lower median of
+    200 maxima of 16384 |N(0, 1)|; the judge's reference is the first
+    layer of one width-1024 network whose output holds an inf, and it
+    accepts an error of 1. (a) The answer: m's distribution is exact
+    (P(max <= t) = erf(t / sqrt 2)^16384, the lower median a binomial
+    order statistic), so P(answer != the value at m's median) is computed.
+    (b) The reference crosses at the same continuous layer up to the walk
+    of log std (width 1024, 76 layers: mean >= -76/2048, sd <= 0.14 nats)
+    and the spread of log max (sd measured here on 2000 draws); it misses
+    by 2 layers only if these move log max by log 3.2 minus the distance
+    of the answer's layer to its rounding edge: more than 5 sd."""
+    fmax, growth = torch.finfo(torch.float32).max, math.log(3.2)
+
+    def answer(m: float) -> float:
+        return (math.log(fmax) - math.log(m)) / growth
+
+    def cdf(t: float) -> float:  # max of 16384 |N(0, 1)|
+        return math.erf(t / math.sqrt(2)) ** 16384
+
+    # (a) the median m: bisect cdf(m) = 1/2; answer's continuous value
+    low, high = 3.0, 6.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if cdf(mid) < 0.5 else (low, mid)
+    continuous = answer(low)
+    layer = math.ceil(continuous)
+    # m moving the answer to another integer: m above edge_hi or below
+    edge_hi = math.exp(math.log(fmax) - (layer - 1) * growth)
+    edge_lo = math.exp(math.log(fmax) - layer * growth)
+
+    def lower_median_above(t: float) -> float:
+        p = cdf(t)  # X_(100) > t  iff at most 99 of 200 are <= t
+        return sum(math.comb(200, k) * p**k * (1 - p) ** (200 - k)
+                   for k in range(100))
+
+    changes = lower_median_above(edge_hi) + (1 - lower_median_above(edge_lo))
+    assert changes < 1e-4, changes
+    # (b) the reference's crossing layer: log max = L log 3.2 + walk + log M
+    generator = torch.Generator().manual_seed(13)
+    maxima = torch.randn(2000, 16384, generator=generator).abs().amax(1)
+    log_max_sd = maxima.double().log().std().item()
+    mean, variance = _log_chi2_moments(1024)
+    walk_bias = 76 * 0.5 * (mean - math.log(1024))  # <= 0, rank-1 worst
+    walk_sd = math.sqrt(76 * variance) / 2
+    sd = math.hypot(log_max_sd, walk_sd)
+    # the reference is within 1 of `layer` unless the crossing moves below
+    # layer - 2 or above layer + 1 (in layers, times log 3.2 in nats)
+    down = (continuous - (layer - 2)) * growth - abs(walk_bias)
+    up = ((layer + 1) - continuous) * growth - abs(walk_bias)
+    assert min(down, up) > 5 * sd, (down, up, sd)
