@@ -449,3 +449,43 @@ def test_exercises_first_overflow_layer_is_derived():
     down = (continuous - (layer - 2)) * growth - abs(walk_bias)
     up = ((layer + 1) - continuous) * growth - abs(walk_bias)
     assert min(down, up) > 5 * sd, (down, up, sd)
+
+
+def test_saturating_twelve_network_gap_band_is_derived():
+    """saturating.md, `-0.07 < gaps.mean() < 0`: the mean over 12
+    independent large-weight tanh networks of the gap between the measured
+    and the mean-field backward factor. The networks are independent, so
+    the 12-network mean has the per-network mean mu and sd sigma / sqrt(12),
+    and is close to normal (each gap already averages 60 layers). mu and
+    sigma are measured here on 40 other networks, built and traced with
+    the page's code; both bounds must lie >= 4.5 of those sd away (sigma
+    from 40 values is known to about 11 %, so a 2-SE underestimate still
+    leaves 3.5 sd: tail 2.3e-4 per side). The page's former check, the
+    mean of 5 networks below -0.005, kept only 2.7 sd (mu = -0.028,
+    sigma = 0.018): it failed for about one draw in 300."""
+    import numpy as np
+
+    from snippets.initialization.deep_net import deep_mlp, trace_layers
+    from snippets.initialization.variance import gaussian_expectation
+
+    def slope_squared(h):
+        return (1 - np.tanh(h) ** 2) ** 2
+
+    gaps = []
+    for seed in range(200, 240):
+        torch.manual_seed(seed)
+        net = deep_mlp(256, 100, nn.Tanh, lambda w: nn.init.normal_(w),
+                       torch.float64)
+        trace = trace_layers(net, torch.randn(16, 256, dtype=torch.float64))
+        predicted = np.mean([
+            math.sqrt(256 * gaussian_expectation(
+                slope_squared, trace.pre_activation_std[layer]))
+            for layer in range(20, 80, 4)])
+        grad = torch.tensor(trace.input_grad_std, dtype=torch.float64)
+        measured = grad[20:80].log().diff().neg().mean().exp().item()
+        gaps.append(measured / predicted - 1)
+    gaps = np.array(gaps)
+    sd_of_twelve = gaps.std(ddof=1) / math.sqrt(12)
+    low, high = -0.07, 0.0
+    margin = min(gaps.mean() - low, high - gaps.mean()) / sd_of_twelve
+    assert margin > 4.5, (gaps.mean(), sd_of_twelve, margin)
