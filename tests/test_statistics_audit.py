@@ -410,7 +410,7 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
         ('exact', 'the recursion, no draw'),
     ('docs/initialization/xavier.md',
      'assert weight_grads.max() / weight_grads.min() < 4'):
-        ('open', 'not yet swept'),
+        ('margin', "tests/test_statistics_init_opt.py::test_xavier_weight_gradient_ratio_has_a_margin (200 single networks per init at the page's depth/width, >= 6.6 sd; a mediant bound covers the 4-network average)"),
     ('docs/initialization/xavier.md',
      'assert xavier_tanh["output_std"][-1] > 0.01'):
         ('margin', 'the recursion is >= 0.06 at layer 100 (the page checks it within 15 % of 1/sqrt(200)), and tests/test_initialization_statistics.py::test_xavier_tanh_follows_the_recursion_over_200_repetitions keeps |log(measured / predicted)| < 0.5 with a 3.5 sd margin: > 0.036, and tanh shrinks values of that size by < 0.5 %'),
