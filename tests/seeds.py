@@ -145,14 +145,3 @@ def assert_rate_below(name: str, passed: torch.Tensor,
     assert bound < bar, (
         f"{name}: {failures} of {draws} draws failed, rate <= {bound:.2g}")
     return bound
-
-
-def assert_rate_below(name: str, passed: torch.Tensor, bar: float = RATE_BAR) -> float:
-    """The false-failure rate over the draws `passed` (one boolean per draw, at least
-    RATE_DRAWS) is below `bar` at 95 %; returns that upper bound."""
-    draws = passed.numel()
-    assert draws >= RATE_DRAWS, f"{name}: {draws} draws"
-    failures = int((~passed).sum())
-    bound = poisson_upper_bound(failures) / draws
-    assert bound < bar, f"{name}: {failures} of {draws} draws failed, rate <= {bound:.2g}"
-    return bound

@@ -592,9 +592,6 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert not hasattr(plain_sgd, "_step_count")'):
         ('exact', 'attributes'),
     ('docs/optimizers/anatomy.md',
-     'assert not hasattr(plain_sgd, "_step_count")'):
-        ('exact', 'attributes'),
-    ('docs/optimizers/anatomy.md',
      'assert plain_sgd._opt_called and plain_sgd.step._wrapped_by_lr_sched'):
         ('exact', 'attributes'),
     ('docs/optimizers/conditioning.md',
