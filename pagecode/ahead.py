@@ -86,8 +86,6 @@ class Ahead:
     def stop(self) -> None:
         """Drop pages not started yet and stop the workers of pages still running (a build that
         failed, or ended before rendering them)."""
-        for future in self._futures.values():
-            future.cancel()
         self._futures.clear()
         for runner in list(self._runners):
             runner.kill()

@@ -214,47 +214,34 @@ def _close_page() -> None:
                  outcome.total_seconds, slowest[0], slowest[1])
 
 
-def on_files(files, config):
-    """Under ``serve --dirty``, rebuild every page whose stored results are stale, not only the
-    pages whose Markdown changed."""
-    if not (_dirty and cache.folder()):
-        return files
+@event_priority(-100)  # last: the labs hook has started its labs, and every page file is known
+def on_nav(nav, config, files):
+    """Start running the code of every page this build will render, ``jobs()`` pages at a time,
+    in the order MkDocs renders them, skipping pages whose stored results are valid (``make
+    serve``). Under ``serve --dirty`` with the cache, a page whose stored results are stale is
+    rebuilt even if its Markdown did not change (an edited snippet), and pages MkDocs will not
+    render are skipped."""
+    global _ahead
+    _stop_ahead()
+    _ahead = Ahead(jobs())
     for file in files.documentation_pages():
         if not file.src_uri.endswith(".md"):
             continue
         where = f"{Path(config.docs_dir).name}/{file.src_uri}"
         try:
-            blocks = executed_blocks(Path(file.abs_src_path).read_text(encoding="utf-8"), where)
-            stale = bool(blocks) and cache.load(cache.page_key(where, blocks)) is None
-        except (OSError, ValueError):  # a missing include or an open fence: let the build report it
-            stale = True
-        if stale:
-            Path(file.abs_dest_path).unlink(missing_ok=True)  # in the serve folder: forces a rebuild
-    return files
-
-
-@event_priority(-100)  # last: the labs hook has started its labs, and every page file is known
-def on_nav(nav, config, files):
-    """Start running the code of every page this build will render, ``jobs()`` pages at a time,
-    in the order MkDocs renders them, skipping pages whose stored results are valid (``make
-    serve``) and, under ``--dirty``, pages that will not be rendered."""
-    global _ahead
-    _stop_ahead()
-    _ahead = Ahead(jobs())
-    for file in files.documentation_pages():
-        if not file.src_uri.endswith(".md") or (_dirty and not file.is_modified()):
-            continue
-        where = f"{Path(config.docs_dir).name}/{file.src_uri}"
-        try:
             blocks = executed_blocks(Path(file.abs_src_path).read_text(encoding="utf-8-sig"), where)
-            if blocks and cache.folder() and cache.load(cache.page_key(where, blocks)) is not None:
-                continue
             for block in blocks:
-                block.code()  # a missing include: leave it to on_page_markdown, which names it
+                block.code()  # a missing include raises here; on_page_markdown names it
+            stored = bool(blocks) and cache.folder() is not None and cache.load(cache.page_key(where, blocks)) is not None
         except (OSError, ValueError):  # an open fence, a missing include: reported when rendered
+            blocks, stored, broken = [], False, True
+        else:
+            broken = False
+        if _dirty and cache.folder() and not stored and (blocks or broken):
+            Path(file.abs_dest_path).unlink(missing_ok=True)  # in the serve folder: forces a rebuild
+        if stored or not blocks or (_dirty and not file.is_modified()):
             continue
-        if blocks:
-            _ahead.submit(where, blocks)
+        _ahead.submit(where, blocks)
     return nav
 
 

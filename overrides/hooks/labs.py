@@ -105,9 +105,7 @@ def on_files(files, config):
     if runs:
         # One lab at a time, in a thread of its own, while MkDocs renders the other pages and their
         # code runs (overrides/hooks/build_checks.py); a lab's page waits for its lab (on_pre_page).
-        done = _run_labs_in_background(runs, jupyter)
-        for _, _, _, page_uri in runs:
-            _running[page_uri] = done[page_uri]
+        _running.update(_run_labs_in_background(runs, jupyter))
     return files
 
 
