@@ -30,6 +30,7 @@ _assert_is_in_the_audit` fails when a page gains one the table does not list.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from pathlib import Path
@@ -47,17 +48,49 @@ DRAWS = re.compile(
     r"uniform_\(|nn\.init\.|[Dd]ropout|Generator\(|multinomial|bernoulli|"
     r"deep_mlp|relu_log_rms_paths|simulated_moments|run_chains|least_squares")
 IDENTITY = re.compile(
-    r"assert_close|torch\.equal|isclose\(.*rel_tol=1e-(6|9|1\d)|"
-    r"< 1e-([6-9]|1\d)\b|"
-    r"1e-12|==|\bis\b|callable|raises|startswith|isinstance|\bnot in\b|"
-    r"isinf|isfinite|in str\(|<= bound|<= xavier_bound|<= kaiming_bound|"
-    r"<= high")
-ASSERTION = re.compile(r"(\w+ = )?assert_(layer_)?variance\(|assert ")
+    r"torch\.equal|callable|raises|startswith|isinstance|in str\(")
+CLOSENESS = {"assert_close", "allclose", "isclose"}
+TOLERANCES = {"atol", "rtol", "rel_tol", "abs_tol"}
+
+
+def _called(node: ast.Call) -> str:
+    """The name a call calls (`torch.testing.assert_close` ->
+    `assert_close`)."""
+    function = node.func
+    return getattr(function, "attr", None) or getattr(function, "id", "")
+
+
+def checks(code: str) -> list[tuple[int, str]]:
+    """(0-based line, that line's text) of every check in a block, named by
+    its first line: each `assert` statement, each `assert_variance` /
+    `assert_layer_variance` call, and each closeness call (assert_close,
+    allclose, isclose) outside an assert that is given an explicit
+    tolerance (a tolerance is a claim about a size; without one the call
+    compares to round-off, like `torch.equal`)."""
+    tree = ast.parse(code)
+    asserts = [node for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+    in_an_assert = {line for node in asserts
+                    for line in range(node.lineno, node.end_lineno + 1)}
+    found = {node.lineno - 1 for node in asserts}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or node.lineno in in_an_assert:
+            continue
+        name = _called(node)
+        tolerance = TOLERANCES & {keyword.arg for keyword in node.keywords}
+        if name in {"assert_variance", "assert_layer_variance"} or (
+                name in CLOSENESS and tolerance):
+            found.add(node.lineno - 1)
+    lines = code.split("\n")
+    return [(line, lines[line].strip()) for line in sorted(found)]
 
 
 def random_dependent_asserts() -> list[tuple[str, int, str]]:
-    """(page, line, assert text) of every assert, outside the recognised
-    identities, in a block at or after its session's first draw."""
+    """(page, line, first line) of every check (`checks`) outside the
+    recognised identities (exact comparisons: torch.equal, isinstance,
+    raises...), in a block at or after its session's first draw. Checks
+    with tolerances count, however small: a round-off identity is listed
+    as `exact` with its reason, so nothing statistical hides behind a
+    small number."""
     found = []
     for path in sorted((ROOT / "docs").rglob("*.md")):
         if "labs" in path.parts:
@@ -69,10 +102,7 @@ def random_dependent_asserts() -> list[tuple[str, int, str]]:
                 drawn.add(block.session)
             if block.session not in drawn:
                 continue
-            for offset, line in enumerate(code.split("\n")):
-                text = line.strip()
-                if not ASSERTION.match(text):
-                    continue
+            for offset, text in checks(code):
                 statistical = "assert_variance" in text or "assert_layer" in text
                 if IDENTITY.search(text) and not statistical:
                     continue
@@ -205,6 +235,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert all(np.diff(grid_ratios) > 0) and abs(grid_ratios[0] - 1) < 1e-5'):
         ('exact', 'quadrature, no draw'),
     ('docs/initialization/calculate-gain.md',
+     'assert abs(tanh_ratio(sigma_star) - tanh_gain) < 1e-9 and sigma_star > 1'):
+        ('exact', 'quadrature and root finding, no draw'),
+    ('docs/initialization/calculate-gain.md',
      'assert abs(pre[99] / sigma_star - 1) < 0.05'):
         ('margin', 'tests/test_initialization_statistics.py::test_calculate_gain_network_checks_hold_over_200_networks'),
     ('docs/initialization/calculate-gain.md',
@@ -220,6 +253,15 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert chi > 1'):
         ('exact', 'quadrature, no draw'),
     ('docs/initialization/calculate-gain.md',
+     'assert abs(fixed_point_std(exact_at_unit_std) - 1) < 1e-6'):
+        ('exact', 'quadrature and root finding, no draw'),
+    ('docs/initialization/calculate-gain.md',
+     'assert "gelu" not in names and "silu" not in names'):
+        ('exact', "names of calculate_gain's table, no draw"),
+    ('docs/initialization/calculate-gain.md',
+     'assert abs(fixed_point_std(half_gain) - 0.5) < 1e-6'):
+        ('exact', 'quadrature and root finding, no draw'),
+    ('docs/initialization/calculate-gain.md',
      'assert half_gain < exact_at_unit_std and 1 < half_chi < chi_star'):
         ('exact', 'quadrature, no draw'),
     ('docs/initialization/exercises.md',
@@ -228,12 +270,27 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/initialization/explorer.md',
      'assert worst < TOLERANCE'):
         ('margin', 'tests/test_explorers.py::test_the_init_tolerance_holds_for_any_seed (8 to 80 sd)'),
+    ('docs/initialization/explorer.md',
+     'assert over[0] is None or over[0] - 1 <= over[1] <= over[0]'):
+        ('margin', 'tests/test_explorers.py::test_the_init_tolerance_holds_for_any_seed (the largest activation at layers k - 2 and k, >= 3.5 sd)'),
+    ('docs/initialization/explorer.md',
+     'assert abs(stds[-1] - 1) < 1e-9'):
+        ('exact', 'closed-form recursion, no draw'),
     ('docs/initialization/kaiming.md',
      'assert abs(measured - formula) < 5 * standard_error'):
         ('derived', '5 SE of a mean of i.i.d. draws (CLT, 5.7e-7)'),
     ('docs/initialization/kaiming.md',
+     'assert abs(integral - formula) < 1e-9'):
+        ('exact', 'quadrature against a closed form, no draw'),
+    ('docs/initialization/kaiming.md',
      'measured = assert_variance(weight, predicted)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance (5 SE, calibrated over 1000 seeds in tests/test_initialization_statistics.py)'),
+    ('docs/initialization/kaiming.md',
+     'assert math.isclose(forward, 2 ** (-layer / 2), rel_tol=1e-9)'):
+        ('exact', 'same weights up to a factor (ReLU is positively homogeneous): the ratio is a power of sqrt(2) for every draw, float64 round-off'),
+    ('docs/initialization/kaiming.md',
+     'assert math.isclose(backward, 2 ** ((layer - 101) / 2), rel_tol=1e-9)'):
+        ('exact', 'same weights up to a factor (ReLU is positively homogeneous): the ratio is a power of sqrt(2) for every draw, float64 round-off'),
     ('docs/initialization/kaiming.md',
      'assert abs(log_change - 99 * step_mean) < 5 * math.sqrt(99 * step_var)'):
         ('derived', '5 sd of the 99-step log-rms walk (snippets/initialization/drift.py moments, checked by Monte Carlo in tests/test_initialization_statistics.py)'),
@@ -241,14 +298,29 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert abs(measured - LAYERS * step_mean) < 5 * standard_error'):
         ('margin', 'tests/test_initialization_statistics.py::test_drift_check_is_calibrated_over_200_repetitions'),
     ('docs/initialization/kaiming.md',
+     'assert measured < -3 * standard_error  # the drift is real'):
+        ('margin', "tests/test_statistics_init_opt.py::test_kaiming_drift_is_real_at_the_pages_widths (the page's widths and sizes, 200 repetitions: 4.8 sd at width 64, 9 to 11 at 32 and 16)"),
+    ('docs/initialization/kaiming.md',
+     'assert math.isclose(ratio, predicted, rel_tol=1e-9)'):
+        ('exact', 'same seed, weights differ by the factor sqrt(1 + a^2) and LeakyReLU is positively homogeneous: an identity for every draw, float64 round-off'),
+    ('docs/initialization/kaiming.md',
      'assert abs(forward_change / predicted_forward - 1) < 0.35'):
         ('margin', 'tests/test_initialization_statistics.py::test_kaiming_funnel_tolerance_covers_twenty_funnels (5 spreads of the 20-funnel average)'),
     ('docs/initialization/kaiming.md',
      'assert abs(backward_change / predicted_backward - 1) < 0.15'):
         ('margin', 'tests/test_initialization_statistics.py::test_kaiming_funnel_tolerance_covers_twenty_funnels'),
     ('docs/initialization/kaiming.md',
+     'assert list(identical.values()) == [True, True, False]'):
+        ('exact', 'the same seed before each call: torch.equal of deterministic draws'),
+    ('docs/initialization/kaiming.md',
+     "assert median < 0.6  # the median's SE is about 1.25 * 1.1 / sqrt(200)"):
+        ('margin', 'tests/test_statistics_init_opt.py::test_kaiming_exercise_median_has_a_margin (7.5 sd)'),
+    ('docs/initialization/kaiming.md',
      'measured = assert_variance(weight, 1 / 512)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance (5 SE, calibrated over 1000 seeds in tests/test_initialization_statistics.py)'),
+    ('docs/initialization/nn-init.md',
+     'assert nn.init.normal_(parameter) is parameter and parameter.requires_grad'):
+        ('exact', 'returns its argument, no statistics'),
     ('docs/initialization/nn-init.md',
      'assert -0.3 <= w.min() and w.max() <= 0.5'):
         ('exact', 'support of U(-0.3, 0.5)'),
@@ -265,8 +337,23 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert_variance(w, 0.05**2)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
     ('docs/initialization/nn-init.md',
+     'assert results["constant_(w, 0.3)"][1] == 1'):
+        ('exact', 'constant init: all rows equal for every draw, and stay equal under SGD (identical gradients)'),
+    ('docs/initialization/nn-init.md',
+     'assert results["xavier_normal_"][1] == 16'):
+        ('exact', '16 rows of continuous random weights are distinct with probability 1 and SGD on a smooth loss keeps them distinct almost surely'),
+    ('docs/initialization/nn-init.md',
+     'assert residual < 1e-12'):
+        ('exact', 'orthogonal_ (QR) in float64: round-off ~1e-15 for every draw'),
+    ('docs/initialization/nn-init.md',
      'assert orthogonal_error < 1e-4  # float32 round-off over 100 layers'):
         ('exact', 'float32 round-off of an orthogonal product'),
+    ('docs/initialization/nn-init.md',
+     'assert (torch_zeros == math.ceil(sparsity * fan_out)).all()'):
+        ('exact', 'counts of zeros set by construction, not by the draw'),
+    ('docs/initialization/nn-init.md',
+     'assert (martens_incoming == fan_in - math.ceil(sparsity * fan_in)).all()'):
+        ('exact', 'counts of zeros set by construction, not by the draw'),
     ('docs/initialization/nn-init.md',
      'assert_variance(nonzero, 1.0)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
@@ -274,11 +361,26 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'measured = assert_variance(w, variance)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
     ('docs/initialization/nn-init.md',
+     'assert w.abs().max() <= xavier_bound'):
+        ('exact', 'support bound of a uniform draw'),
+    ('docs/initialization/nn-init.md',
+     'assert nn.init.kaiming_uniform_(w).abs().max() <= kaiming_bound'):
+        ('exact', 'support bound of a uniform draw'),
+    ('docs/initialization/nn-init.md',
+     'assert gain_default == math.sqrt(2 / (1 + 0.01**2))'):
+        ('exact', 'closed form, no draw'),
+    ('docs/initialization/nn-init.md',
+     'assert low <= w.min() and w.max() <= high'):
+        ('exact', 'support bound of a uniform draw'),
+    ('docs/initialization/nn-init.md',
      'assert_variance(w, truncated_std(std, low, high) ** 2)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
     ('docs/initialization/nn-init.md',
      'assert math.isclose(gain * math.sqrt(3 / fan_in), bound)'):
         ('exact', 'closed form'),
+    ('docs/initialization/nn-init.md',
+     'assert layer.weight.abs().max() <= bound and layer.bias.abs().max() <= bound'):
+        ('exact', 'support bound of a uniform draw'),
     ('docs/initialization/nn-init.md',
      'assert layer.weight.abs().max() > 0.99 * bound  # 120,000 draws reach it'):
         ('derived', 'P(120,000 uniforms all below 0.99 bound) = 0.99^120000 ~ e^-1206'),
@@ -307,8 +409,14 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert depth_curves["relu", "normal_(std=1)"][-1] > 1e100'):
         ('derived', 'test_statistics_audit::test_nn_init_depth_curve_bands_are_derived'),
     ('docs/initialization/nn-init.md',
+     'assert distinct_units == 1'):
+        ('exact', 'constant init: all units equal for every draw'),
+    ('docs/initialization/nn-init.md',
      'measured = assert_variance(linear.weight.detach(), 2 / fan_in)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
+    ('docs/initialization/nn-init.md',
+     'assert (linear.bias == 0).all()'):
+        ('exact', 'zeros_ sets the bias, no draw'),
     ('docs/initialization/saturating.md',
      'assert small.output_std[99] < 1e-50'):
         ('derived', '|tanh a| <= |a| and independent chi^2_256 per layer: > 20 sd (tests/test_statistics_init_opt.py::test_saturating_small_weight_bounds_are_derived)'),
@@ -322,14 +430,26 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert abs(traces["sigmoid", "large"].output_std[99] - 0.5) < 0.06'):
         ('margin', 'tests/test_statistics_init_opt.py::test_saturating_large_weight_forward_checks_have_a_margin (200 networks, ~7 sd; was < 0.05: 3.25 sd, widened)'),
     ('docs/initialization/saturating.md',
+     'assert ratio < 1e-50 if size == "small" else ratio > 1e6'):
+        ('open', 'pending: a sweep across seeds is being written'),
+    ('docs/initialization/saturating.md',
      'assert saturated > 0.5 and slope.median() < 0.05'):
         ('margin', 'saturated: tests/test_statistics_init_opt.py::test_saturating_large_weight_forward_checks_have_a_margin (~60 sd); the median slope < 0.0199 follows from it'),
     ('docs/initialization/saturating.md',
      'assert abs(measured / predicted - 1) < 0.1'):
         ('margin', 'tests/test_initialization_statistics.py::test_saturating_gap_is_systematic_not_noise (16 networks, 5 spreads: fewer than 200 seeds)'),
     ('docs/initialization/saturating.md',
+     'assert (measured > 1) == (size == "large")'):
+        ('open', 'pending: a sweep across seeds is being written'),
+    ('docs/initialization/saturating.md',
      'assert -0.07 < gaps.mean() < 0  # below zero'):
         ('derived', 'sd of a mean of 12 independent networks from the per-network spread of 40 more, >= 4.5 sd each side: tests/test_statistics_init_opt.py::test_saturating_twelve_network_gap_band_is_derived (the former 5-network check < -0.005 had 2.7 sd)'),
+    ('docs/initialization/saturating.md',
+     'assert not math.isfinite(trace32.input_grad_std[0])'):
+        ('open', 'pending: a sweep across seeds is being written'),
+    ('docs/initialization/saturating.md',
+     'assert not math.isfinite(trace32.weight_grad_std[0])'):
+        ('open', 'pending: a sweep across seeds is being written'),
     ('docs/initialization/saturating.md',
      'assert abs(1000 * gaussian_expectation(squared_slope["tanh"], 1000) / limit'):
         ('exact', 'quadrature, no draw'),
@@ -349,6 +469,18 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert previous_std**2 > float32_max'):
         ('derived', '24 orders of magnitude to spare: tests/test_statistics_init_opt.py::test_why_it_matters_previous_std_square_overflows_is_derived'),
     ('docs/initialization/why-it-matters.md',
+     'assert not h.mean().isfinite()'):
+        ('exact', "torch 2.13's CPU std of a whole tensor subtracts the float32 mean and squares in float64: finite values with a finite mean give a finite std, and a non-finite value makes the mean non-finite; also counted over 3000 seeds in tests/test_statistics_init_opt.py::test_why_it_matters_overflow_order_over_3000_seeds"),
+    ('docs/initialization/why-it-matters.md',
+     'assert filled.isfinite().all() and not filled.sum().isfinite()'):
+        ('counted', 'tests/test_statistics_init_opt.py::test_why_it_matters_overflow_order_over_3000_seeds (values finite by the power-of-two scaling; the sum and std overflow, counted)'),
+    ('docs/initialization/why-it-matters.md',
+     'assert not filled.std().isfinite() and filled.double().std().isfinite()'):
+        ('counted', 'tests/test_statistics_init_opt.py::test_why_it_matters_overflow_order_over_3000_seeds (values finite by the power-of-two scaling; the sum and std overflow, counted)'),
+    ('docs/initialization/why-it-matters.md',
+     'assert math.frexp(float32_max)[1] == 128 and growth == 2.0**4'):
+        ('exact', "float32's exponent range and sqrt(256) = 16, no draw"),
+    ('docs/initialization/why-it-matters.md',
      'assert abs(predicted_inf_layer - first_inf_output) <= 1'):
         ('derived', 'the layers differ by 2 or more only if log(largest value) misses its prediction by one layer, log 16 = 2.77 nat; the walk over ~32 layers has sd <= sqrt(32 / 512) = 0.25 (test_why_it_matters_growth_tolerance_is_derived) plus 0.03 for the max of 4096 normals: about 10 sd'),
     ('docs/initialization/why-it-matters.md',
@@ -367,6 +499,12 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert all(0.25 < s < 4 for s in trace_scaled.input_grad_std)'):
         ('margin', 'tests/test_initialization_statistics.py::test_linear_network_stays_within_a_factor_of_four (the gradient walks through the transposed weights: the same law)'),
     ('docs/initialization/why-it-matters.md',
+     'assert math.isclose(rms(linear.weight.grad), product, rel_tol=1e-9)'):
+        ('exact', 'one sample: dL/dW = delta x^T is an outer product, whose rms is rms(delta) rms(x) for every draw'),
+    ('docs/initialization/why-it-matters.md',
+     'assert all(math.isclose(r, 16.0**99, rel_tol=1e-9) for r in ratios)'):
+        ('exact', "the two linear networks' weights differ by the factor 16 per layer, so every gradient ratio is 16^99 for every draw (float64 round-off)"),
+    ('docs/initialization/why-it-matters.md',
      'assert course_last["normal_(std=1)"][0] < 40'):
         ('derived', 'chi^2 walk of the row norms, > 20 sd past float32 overflow by layer 40: tests/test_statistics_init_opt.py::test_why_it_matters_course_overflow_layer_bound_is_derived'),
     ('docs/initialization/why-it-matters.md',
@@ -379,11 +517,17 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert 0.4 < course_last["tanh, xavier_uniform_(gain)"][1] < 1'):
         ('margin', 'tests/test_initialization_statistics.py::test_course_side_by_side_ranges_hold_over_200_seeds'),
     ('docs/initialization/why-it-matters.md',
+     'assert course_last["relu, normal_(std=sqrt(1/n))"][1] < 1e-10'):
+        ('margin', 'tests/test_statistics_init_opt.py::test_why_it_matters_relu_course_signal_vanishes_below_1e_10 (19 sd)'),
+    ('docs/initialization/why-it-matters.md',
      'assert 0.01 < course_last["relu, kaiming_normal_"][1] < 20'):
         ('margin', 'tests/test_initialization_statistics.py::test_course_side_by_side_ranges_hold_over_200_seeds'),
     ('docs/initialization/why-it-matters.md',
      'assert abs(per_layer - 0.5) < 0.01'):
         ('derived', '>= 4 sd each side: tests/test_statistics_init_opt.py::test_why_it_matters_halving_factor_bound_is_derived'),
+    ('docs/initialization/why-it-matters.md',
+     'assert smallest == torch.nextafter(torch.tensor(0.0), torch.tensor(1.0))'):
+        ('exact', "float32's smallest subnormal, no draw"),
     ('docs/initialization/why-it-matters.md',
      'assert (halving(x) != 0).all()'):
         ('exact', 'float arithmetic'),
@@ -393,6 +537,12 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/initialization/xavier.md',
      'measured = assert_variance(weight, predicted)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
+    ('docs/initialization/xavier.md',
+     'assert results["by hand, uniform"].abs().max() <= bound'):
+        ('exact', 'support bound of a uniform draw'),
+    ('docs/initialization/xavier.md',
+     'assert results["xavier_uniform_"].abs().max() <= bound'):
+        ('exact', 'support bound of a uniform draw'),
     ('docs/initialization/xavier.md',
      'assert results["xavier_normal_"].abs().max() > bound'):
         ('derived', 'P(all entries of a normal within sqrt(3) sd) = 0.917^numel, below 1e-30'),
@@ -412,14 +562,26 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert weight_grads.max() / weight_grads.min() < 4'):
         ('margin', "tests/test_statistics_init_opt.py::test_xavier_weight_gradient_ratio_has_a_margin (200 single networks per init at the page's depth/width, >= 6.6 sd; a mediant bound covers the 4-network average)"),
     ('docs/initialization/xavier.md',
+     'assert default_tanh["output_std"][-1] < 1e-15  # the signal has vanished'):
+        ('margin', 'tests/test_statistics_init_opt.py::test_xavier_default_init_tanh_signal_vanishes_below_1e_15 (a pool of 4 fails only if one network does; 95 sd)'),
+    ('docs/initialization/xavier.md',
      'assert xavier_tanh["output_std"][-1] > 0.01'):
         ('margin', 'the recursion is >= 0.06 at layer 100 (the page checks it within 15 % of 1/sqrt(200)), and tests/test_initialization_statistics.py::test_xavier_tanh_follows_the_recursion_over_200_repetitions keeps |log(measured / predicted)| < 0.5 with a 3.5 sd margin: > 0.036, and tanh shrinks values of that size by < 0.5 %'),
+    ('docs/initialization/xavier.md',
+     'assert conv.weight.abs().max() <= bound'):
+        ('exact', 'support bound of a uniform draw'),
     ('docs/initialization/xavier.md',
      'assert_variance(conv.weight.detach(), bound**2 / 3)'):
         ('derived', 'snippets/initialization/variance.py::assert_variance'),
     ('docs/losses/atlas.md',
      'assert nll_on_probs < 0'):
         ('exact', 'NLL of probabilities in (0,1) is negative for any draw'),
+    ('docs/losses/atlas.md',
+     'assert set(multi_hot_losses) == expected'):
+        ('exact', 'a set of names, no draw'),
+    ('docs/losses/cross-entropy-loss.md',
+     'assert checked == 36'):
+        ('exact', "a count of the loop's iterations, no draw"),
     ('docs/losses/cross-entropy-loss.md',
      'assert not torch.isclose(weighted_mean, per_sample.sum() / num_samples)'):
         ('exact', 'S / W vs S / N with fixed labels and weights: W = 9.5, N = 6, relative gap 1 - 6/9.5 = 0.37 >> rtol 1e-5; S > 0 for every draw (row 5 alone adds log 4)'),
@@ -427,20 +589,80 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert not torch.isclose(weighted_indices, weighted_one_hot)'):
         ('exact', 'same S / W vs S / N (W = 9.5, N = 6, S >= log 4): relative gap 0.37 for every draw'),
     ('docs/losses/cross-entropy-loss.md',
+     'assert per_sample.shape == (num_samples,)'):
+        ('exact', 'shapes, counts of labels set by construction, warnings: no statistics'),
+    ('docs/losses/cross-entropy-loss.md',
+     'assert counted == 2 * 4 * 5 - 5'):
+        ('exact', 'shapes, counts of labels set by construction, warnings: no statistics'),
+    ('docs/losses/cross-entropy-loss.md',
+     'assert legacy.reduction == "sum" and issubclass(caught[0].category, UserWarning)'):
+        ('exact', 'shapes, counts of labels set by construction, warnings: no statistics'),
+    ('docs/losses/cross-entropy-loss.md',
      'assert double > floor'):
         ('exact', 'fixed logits [10, 0, 0], no draw; double exceeds the floor (an infimum) by 6e-5, 1000x float32 round-off'),
     ('docs/losses/cross-entropy-loss.md',
      'assert correct > 9 and grad_double.norm() < 1e-3 * grad_correct.norm()'):
         ('exact', 'fixed logits, no draw'),
     ('docs/losses/cross-entropy-loss.md',
+     'assert naive.isnan() and shifted == 0 and fused == 0'):
+        ('exact', 'fixed logits'),
+    ('docs/losses/cross-entropy-loss.md',
      'assert not torch.isclose(wrong_axis, per_position)'):
         ('counted', 'tests/test_statistics_losses.py::test_cross_entropy_wrong_axis_differs_for_every_draw (rate <= 9e-5 at 95 % from 200,000 draws, assert_rate_below)'),
     ('docs/losses/cross-entropy-loss.md',
      'assert all_ignored.isnan()'):
         ('exact', 'structural: every target ignored'),
+    ('docs/losses/cross-entropy-loss.md',
+     'assert math.isclose(first_loss.item(), math.log(10), rel_tol=1e-6)'):
+        ('exact', 'all-zero logits: log 10 whatever the labels'),
+    ('docs/losses/ctc-loss.md',
+     'assert spell(collapse(indices("ll"))) == "l"'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert spell(collapse(indices("l-l"))) == "ll"'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert occupancy[:, others].abs().max() == 0'):
+        ('exact', 'the occupancy of symbols absent from the target is exactly zero by construction'),
+    ('docs/losses/ctc-loss.md',
+     'assert first == {"c": 0, "a": 1, "t": 2}  # one letter per frame, in order'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(brute_force_probability(frame_probs, [1]) - total) < 1e-12'):
+        ('exact', 'the same probability by two exact algorithms (enumeration and the DP), float64 round-off'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(-math.log(p_n) - per_sample[n].item()) < 1e-9'):
+        ('exact', 'float64 log_probs: brute-force enumeration against nn.CTCLoss, round-off'),
+    ('docs/losses/ctc-loss.md',
+     'assert greedy_decode(small) == independent_greedy'):
+        ('exact', 'the same greedy rule written twice: equal for every draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(sum(table.values()) - 1) < 1e-12'):
+        ('exact', 'the same probability by two exact algorithms (enumeration and the DP), float64 round-off'),
+    ('docs/losses/ctc-loss.md',
+     'assert tuple(beam_labels) == exhaustive_best'):
+        ('exact', 'beam width 10^6 exceeds the 3^5 alignments, so the beam search is exhaustive; ties between continuous probabilities have probability 0'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(beam_p - table[exhaustive_best]) < 1e-12'):
+        ('exact', 'the same probability by two exact algorithms (enumeration and the DP), float64 round-off'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(math.exp(-ctc_of_best.item()) - beam_p) < 1e-12'):
+        ('exact', 'the same probability by two exact algorithms (enumeration and the DP), float64 round-off'),
     ('docs/losses/ctc-loss.md',
      'assert not torch.isclose(mean, per_sample.sum() / N)'):
         ('counted', 'tests/test_statistics_losses.py::test_ctc_mean_is_not_sum_over_n_for_every_draw (20,000 draws, none within 1000 tolerances)'),
+    ('docs/losses/ctc-loss.md',
+     'assert results[False][0].isinf() and results[False][1].isnan().all()'):
+        ('exact', 'an impossible alignment (target longer than the input allows): inf loss, nan gradient or zero by definition, for every draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert results[True][0] == 0 and (results[True][1] == 0).all()'):
+        ('exact', 'an impossible alignment (target longer than the input allows): inf loss, nan gradient or zero by definition, for every draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert hand == 0'):
+        ('exact', 'an impossible alignment (target longer than the input allows): inf loss, nan gradient or zero by definition, for every draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert p_enumerated == 0 and torch.isfinite(loss_with_blank).all()'):
+        ('exact', 'an impossible alignment (target longer than the input allows): inf loss, nan gradient or zero by definition, for every draw'),
     ('docs/losses/ctc-loss.md',
      'assert "contains the blank" in hand_error'):
         ('exact', 'error message'),
@@ -450,12 +672,42 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/losses/ctc-loss.md',
      'assert not torch.isclose(right, misread)'):
         ('counted', 'tests/test_statistics_losses.py::test_ctc_batch_first_misread_differs_for_every_draw (rate <= 6e-5 at 95 % from 200,000 draws, assert_rate_below)'),
+    ('docs/losses/ctc-loss.md',
+     'assert greedy_decode(two_frames) == [] and beam == [1]'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(beam_probability - 0.64) < 1e-12'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/ctc-loss.md',
+     'assert abs(loss_aa.item() + math.log(by_hand)) < 1e-9'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/embedding-losses.md',
+     'assert refused == [True, True]'):
+        ('exact', 'fixed inputs or a label outside {1, -1}: defined as zero / refused'),
+    ('docs/losses/embedding-losses.md',
+     'assert for_zero["CosineEmbedding"] == 0'):
+        ('exact', 'fixed inputs or a label outside {1, -1}: defined as zero / refused'),
     ('docs/losses/embedding-losses.md',
      'assert nn.HingeEmbeddingLoss(reduction="none")(raw_scores, torch.ones(2))[0] < 0'):
         ('exact', 'fixed scores, no draw: the loss of label 1 is the score, -3'),
+    ('docs/losses/embedding-losses.md',
+     'assert loss == 0'):
+        ('exact', 'fixed inputs or a label outside {1, -1}: defined as zero / refused'),
+    ('docs/losses/entropy.md',
+     'assert (entropy(random_dists) <= support.log() + 1e-12).all()  # Jensen step'):
+        ('exact', "Jensen's inequality, with 1e-12 for float64 round-off"),
     ('docs/losses/entropy.md',
      'assert (gap > 0).all() and math.isclose(entropy(uniform), math.log(n))'):
         ('exact', 'Jensen, strict for non-uniform distributions: every draw'),
+    ('docs/losses/entropy.md',
+     'torch.testing.assert_close(simplex[best], uniform_3, atol=0.01, rtol=0)'):
+        ('exact', 'a fixed grid of the simplex, no draw'),
+    ('docs/losses/entropy.md',
+     'assert math.isclose(fair_guess, math.log(2), rel_tol=1e-6)'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/entropy.md',
+     'assert naive.isnan() and math.isclose(safe, math.log(2), rel_tol=1e-6)'):
+        ('exact', 'fixed inputs, no draw'),
     ('docs/losses/entropy.md',
      'assert narrow < 0 < wide'):
         ('exact', 'closed forms 0.5 log(2 pi e sigma^2), no draw'),
@@ -463,17 +715,62 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert math.isclose(h_loaded, 0.5 + 0.5 * math.log2(10))'):
         ('exact', 'closed form'),
     ('docs/losses/kl-and-cross-entropy.md',
+     'assert (kl_by_hand > 0).all() and kl_divergence(p, p).abs().max() < 1e-12'):
+        ('derived', 'Gibbs: D_KL(P||Q) = 0 only at P = Q; for two Dirichlet(1) draws P(D_KL < e) = O(e^2) (a 4-dimensional ellipsoid), so a value at round-off level (1e-16) among 10,000 pairs has probability ~1e-28; D_KL(p, p) is an identity'),
+    ('docs/losses/kl-and-cross-entropy.md',
      'assert not math.isclose(forward, reverse, rel_tol=0.05)'):
         ('exact', 'fixed distributions, no draw'),
+    ('docs/losses/kl-and-cross-entropy.md',
+     'assert kl_divergence(flat, certain).isinf()'):
+        ('exact', 'fixed inputs, no draw'),
     ('docs/losses/kl-and-cross-entropy.md',
      'assert (cross >= h_p).all()'):
         ('exact', "Gibbs' inequality: every draw"),
     ('docs/losses/kl-and-cross-entropy.md',
+     'torch.testing.assert_close(learned, target, atol=1e-4, rtol=0)'):
+        ('exact', 'no draw: target and starting logits fixed, 500 deterministic steps'),
+    ('docs/losses/kl-and-cross-entropy.md',
+     'assert kl_divergence(target, learned).abs() < 1e-8'):
+        ('exact', 'no draw: target and starting logits fixed, 500 deterministic steps'),
+    ('docs/losses/kl-and-cross-entropy.md',
+     'assert mi > 0 and mutual_information(torch.outer(p_x, p_y)).abs() < 1e-12'):
+        ('exact', 'a fixed joint table; the MI of an outer product is 0 up to round-off'),
+    ('docs/losses/kl-and-cross-entropy.md',
      'assert torch.tensor(smallest_float32) > 0'):
         ('exact', 'float constant'),
     ('docs/losses/kl-and-cross-entropy.md',
+     'assert torch.tensor(smallest_float32 / 2) == 0'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/kl-and-cross-entropy.md',
+     'assert torch.tensor(math.exp(-120)) == 0 < math.exp(-120)'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/kl-and-cross-entropy.md',
      'assert torch.log(scores.softmax(-1))[0].isneginf()'):
         ('exact', 'float underflow of a fixed score'),
+    ('docs/losses/kl-and-cross-entropy.md',
+     'assert scores.log_softmax(-1)[0] == -120'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/margin-losses.md',
+     'assert abs(loss.item() - by_hand) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
+    ('docs/losses/margin-losses.md',
+     'assert abs(ours.item() - by_hand) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
+    ('docs/losses/margin-losses.md',
+     'assert abs(p1.item() - p1_by_hand) < 1e-6 and abs(p2.item() - p2_by_hand) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
+    ('docs/losses/margin-losses.md',
+     'assert abs(multi_margin_loss(x, label, p=1).item() - p1_by_hand) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
+    ('docs/losses/margin-losses.md',
+     'assert abs(multi_margin_loss(x, label, p=2).item() - p2_by_hand) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
+    ('docs/losses/margin-losses.md',
+     'assert len(refusals) == 2 and "only p == 1 and p == 2" in refusals[0]'):
+        ('exact', 'refusals, an empty label list, zero gradients of inactive hinges: by definition'),
+    ('docs/losses/margin-losses.md',
+     'assert abs(weighted.item() - weight_outside) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
     ('docs/losses/margin-losses.md',
      'assert abs(weighted.item() - weight_inside) > 0.1'):
         ('exact', 'fixed scores x, no draw: the gap is 2 * p2_by_hand = 0.305'),
@@ -481,8 +778,23 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert doc_formula in nn.MultiMarginLoss.__doc__'):
         ('exact', 'documentation text'),
     ('docs/losses/margin-losses.md',
+     'assert abs(multilabel_margin_loss(x, label_list).item() - by_hand) < 1e-6'):
+        ('exact', 'fixed inputs: float32 against a hand value of size ~1, round-off ~1e-7'),
+    ('docs/losses/margin-losses.md',
+     'assert losses[1] == 0'):
+        ('exact', 'refusals, an empty label list, zero gradients of inactive hinges: by definition'),
+    ('docs/losses/margin-losses.md',
+     'assert (grad[zero_one == 0] == 0).all()'):
+        ('exact', 'refusals, an empty label list, zero gradients of inactive hinges: by definition'),
+    ('docs/losses/margin-losses.md',
      'assert not torch.isclose(mistaken, meant)'):
         ('exact', 'fixed scores x, no draw: 2.9 vs 1.15'),
+    ('docs/losses/maximum-likelihood.md',
+     'assert (gap[:2] == 0).all() and (gap[2:] < 0).all()'):
+        ('exact', "fixed counts and rates, no draw (Stirling's remainder lies within 10 % of 1/(12y) for y >= 2)"),
+    ('docs/losses/maximum-likelihood.md',
+     'torch.testing.assert_close(gap[2:], -1 / (12 * counts[2:]), rtol=0.1, atol=0)'):
+        ('exact', "fixed counts and rates, no draw (Stirling's remainder lies within 10 % of 1/(12y) for y >= 2)"),
     ('docs/losses/maximum-likelihood.md',
      'assert abs(best_mse - data.mean()) <= spacing'):
         ('exact', 'fixed data and grid, no draw'),
@@ -499,20 +811,56 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert abs(l1_best - 3.0) <= 0.01'):
         ('exact', 'fixed data and grid, no draw'),
     ('docs/losses/nll-and-bce.md',
+     'assert hand_slope.item() == torch_slope.item() == 0.5 != clamp_slope.item()'):
+        ('exact', 'fixed input 0'),
+    ('docs/losses/nll-and-bce.md',
      'assert not torch.isclose(by_column, by_channel)'):
         ('counted', 'tests/test_statistics_losses.py::test_weighted_bce_by_column_differs_from_by_channel_for_every_draw (rate <= 6e-5 at 95 % from 200,000 draws, assert_rate_below)'),
     ('docs/losses/nll-and-bce.md',
      'assert abs(first_one - 24 * math.log(2)) < 1e-3'):
         ('exact', 'fixed grid, no draw (float32 rounding of sigmoid)'),
     ('docs/losses/nll-and-bce.md',
+     'torch.testing.assert_close(via_logits.detach(), exact.float(), rtol=1e-6,'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'torch.testing.assert_close(grad_logits, exact_grad.float(), rtol=1e-6, atol=0)'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'assert rounds_to_one.tolist() == [v > 24 * math.log(2) for v in x.tolist()]'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'assert (via_probability.detach()[rounds_to_one] == 100).all()'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'assert (grad_probability[rounds_to_one] == 0).all()'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
      'assert relative_error > 1e-3'):
         ('exact', 'fixed x, no draw: relative error ~ e^15 * 6e-8 = 0.2'),
+    ('docs/losses/nll-and-bce.md',
+     'torch.testing.assert_close(loss_probability.detach(), -very_negative.detach(),'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'assert grad_probability[-1].abs() < 1e-6'):
+        ('exact', 'fixed inputs, no draw'),
     ('docs/losses/nll-and-bce.md',
      'assert torch.isclose(grad_logits[-1], torch.tensor(-1.0))'):
         ('exact', 'fixed x, no draw: sigma(-50) - 1 = -1 in float32'),
     ('docs/losses/nll-and-bce.md',
      'assert math.isclose(grad_probability[-1].item(), starved, rel_tol=1e-3)'):
         ('exact', 'fixed x, no draw: closed form of the clamped backward'),
+    ('docs/losses/nll-and-bce.md',
+     'assert on_probs == -probabilities[0, 0] and on_logs > 0'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'assert on_scores == -1000'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/nll-and-bce.md',
+     'assert grad[0] == -4.5 and grad[-1] == 0.5'):
+        ('exact', 'fixed inputs, no draw'),
+    ('docs/losses/poisson-and-kl.md',
+     'assert (added[:2] == 0).all() and (exact_log_factorial[:2] == 0).all()'):
+        ('exact', 'fixed inputs or a fixed grid, no draw'),
     ('docs/losses/poisson-and-kl.md',
      'assert (error > 0).all() and (error[1:] < error[:-1]).all()  # ever less'):
         ('exact', 'fixed counts 0..8, no draw (Stirling remainder)'),
@@ -522,6 +870,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/losses/poisson-and-kl.md',
      'assert as_rate(raw_rate, ones)[0].isnan()'):
         ('exact', 'structural NaN'),
+    ('docs/losses/poisson-and-kl.md',
+     'assert as_rate(nn.functional.softplus(raw_rate), ones).isfinite().all()'):
+        ('exact', 'fixed inputs or a fixed grid, no draw'),
     ('docs/losses/poisson-and-kl.md',
      'assert grad > 0 and far_down < -799  # e^x - y x = e^x - 800 here'):
         ('exact', 'fixed inputs, no draw'),
@@ -535,8 +886,17 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert abs(best_right - 0.3) < 2e-3 and right_curve.min() < 1e-5'):
         ('exact', 'fixed grid (0.3 is on it), no draw'),
     ('docs/losses/poisson-and-kl.md',
+     'assert wrong_curve.argmin() == 0 and (wrong_curve < 0).all()'):
+        ('exact', 'fixed inputs or a fixed grid, no draw'),
+    ('docs/losses/poisson-and-kl.md',
      'assert as_log(model_log_q, target_with_a_zero.log())[0, 0].isnan()'):
         ('exact', 'structural NaN'),
+    ('docs/losses/poisson-and-kl.md',
+     'assert abs(wrong.item() - (-math.log(2) - 0.5)) < 1e-12'):
+        ('exact', 'fixed inputs or a fixed grid, no draw'),
+    ('docs/losses/poisson-and-kl.md',
+     'assert abs(kl.item() - math.log(5 / 3)) < 1e-12'):
+        ('exact', 'fixed inputs or a fixed grid, no draw'),
     ('docs/losses/regression-losses.md',
      'assert (smooth <= grid.abs()).all()'):
         ('exact', 'pointwise inequality on a grid'),
@@ -546,6 +906,12 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/losses/regression-losses.md',
      'assert means["SmoothL1"] <= min(means["L1"], means["MSE / 2"])'):
         ('exact', 'mean of a pointwise inequality: every draw'),
+    ('docs/losses/regression-losses.md',
+     'assert abs(far_data.mean() - data.mean() - 297) < 1e-9'):
+        ('exact', "fixed data (an outlier moved by 2970 shifts the mean of 10 by 297); the grid's step is 0.001"),
+    ('docs/losses/regression-losses.md',
+     'assert abs(near["MSE"] - data.mean()) <= 0.0005 + 1e-12'):
+        ('exact', "fixed data (an outlier moved by 2970 shifts the mean of 10 by 297); the grid's step is 0.001"),
     ('docs/losses/regression-losses.md',
      'assert middle[0] - 0.001 <= near["L1"] <= middle[1] + 0.001'):
         ('counted', 'tests/test_losses_two.py::test_outlier_claims_hold_for_any_seed (3000 seeds)'),
@@ -559,11 +925,26 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert min(abs(v) for v in l1_path[-10:]) > 0.05  # L1 never settles'):
         ('exact', 'deterministic descent from x = 1, no draw'),
     ('docs/losses/regression-losses.md',
+     'assert all(abs(v - e) < 1e-12 for v, e in zip(smooth_path, expected))'):
+        ('exact', 'closed form (1 - lr/beta)^steps on a deterministic path'),
+    ('docs/losses/regression-losses.md',
+     'assert abs(smooth.item() - smooth_hand) < 1e-12'):
+        ('exact', 'fixed residuals, float64'),
+    ('docs/losses/regression-losses.md',
+     'assert abs(huber.item() - 2 * smooth_hand) < 1e-12'):
+        ('exact', 'fixed residuals, float64'),
+    ('docs/losses/regression-losses.md',
      'assert smooth < quarter_mse < l1'):
         ('exact', 'fixed residuals, no draw'),
     ('docs/losses/softmax-gradient.md',
+     'assert checked == 24'):
+        ('exact', "a count of the loop's iterations, no draw"),
+    ('docs/losses/softmax-gradient.md',
      'assert g_ce.norm() > 1 and g_mse.norm() < 1e-3'):
         ('exact', 'fixed logits [0, 12, 0], no draw'),
+    ('docs/losses/softmax-gradient.md',
+     'assert plain.tolist() == [0.25, 0.25, -0.75, 0.25]'):
+        ('exact', 'fixed input'),
     ('docs/optimizers/adam-family.md',
      'assert math.isclose(state["exp_avg"].item(), (1 - 0.9**t) * g)'):
         ('exact', 'closed form, constant gradient'),
@@ -571,29 +952,131 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert math.isclose(state["exp_avg_sq"].item(), (1 - 0.999**t) * g * g)'):
         ('exact', 'closed form, constant gradient'),
     ('docs/optimizers/adam-family.md',
+     'assert math.isclose(steps[-1], 0.01 * g / (g + 1e-8), rel_tol=1e-9)'):
+        ('exact', 'constant gradients, closed forms, no draw'),
+    ('docs/optimizers/adam-family.md',
+     'assert uncorrected[-1] < uncorrected[0] < peak  # it rises, then falls to 1'):
+        ('exact', 'closed-form bias factors, no draw'),
+    ('docs/optimizers/adam-family.md',
      'assert z_m.abs().max() < 6 and z_v.abs().max() < 6'):
         ('margin', 'tests/test_optimizers_depth.py::test_bias_correction_check_has_a_low_false_failure_rate'),
+    ('docs/optimizers/adam-family.md',
+     'assert hand.states.keys() == ours.states.keys()'):
+        ('exact', 'state names, no statistics'),
+    ('docs/optimizers/adam-family.md',
+     'torch.testing.assert_close(mu_product, products, rtol=1e-6, atol=0)'):
+        ('exact', 'float32 products of the same factors, round-off below 1e-6 relative over 40 steps'),
+    ('docs/optimizers/adam-family.md',
+     'assert first_rectified == 6'):
+        ('exact', 'closed forms, names, shapes'),
+    ('docs/optimizers/adam-family.md',
+     'assert set(shipped) == set(PURPOSE), set(shipped) ^ set(PURPOSE)'):
+        ('exact', 'closed forms, names, shapes'),
+    ('docs/optimizers/adam-family.md',
+     'assert shapes == {"row_var": (300, 1), "col_var": (1, 200)}'):
+        ('exact', 'closed forms, names, shapes'),
     ('docs/optimizers/adam-family.md',
      'assert update_sv[0] / update_sv[-1] < 2 and grad_sv[0] / grad_sv[-1] > 3'):
         ('margin', 'tests/test_optimizers_depth.py::test_muon_update_is_nearly_orthogonal_for_every_seed'),
     ('docs/optimizers/adam-family.md',
      'assert math.isclose(lengths["RAdam"][0], 0.1)'):
         ('exact', 'closed form'),
+    ('docs/optimizers/adam-family.md',
+     'assert math.isclose(lengths["RAdam"][5], 1e-3 * r6, rel_tol=1e-6)'):
+        ('exact', 'constant gradients, closed forms, no draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert optimizer.defaults["lr"] == optimizer.param_groups[0]["lr"] == 0.1'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert len(optimizer.state) == 0'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert all(p is q for p, q in zip(model.parameters(), held))'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
     ('docs/optimizers/anatomy.md',
      'assert same'):
         ('exact', 'object identity: step() updates in place, no draw involved'),
     ('docs/optimizers/anatomy.md',
+     'assert set(optimizer.state) == set(model.parameters())'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert model.weight.grad is None'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
      'assert doubled'):
         ('exact', 'two identical backward passes on the same x, y: g + g == 2 g in floating point, for any draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert abs(zeros - (-0.1 * 0.9 * 3)) < 1e-6 and nones == 0.0'):
+        ('exact', 'momentum 0.9 and a unit gradient: the move is exact arithmetic, the drawn model is irrelevant'),
+    ('docs/optimizers/anatomy.md',
+     'assert optimizer.param_groups[1]["momentum"] == optimizer.defaults["momentum"]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert optimizer.param_groups[1]["lr"] == 0.01 != optimizer.defaults["lr"]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert indices == [[0, 1], [2, 3]]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
     ('docs/optimizers/anatomy.md',
      'assert exact and gap > 1e-4'):
         ('margin', 'exact: bit-for-bit replay, any draw; gap: tests/test_statistics_init_opt.py::test_anatomy_fresh_optimizer_gap_has_a_35_sd_margin (log10 gap over 200 seeds)'),
     ('docs/optimizers/anatomy.md',
+     'assert [kind for kind, _ in events] == ["pre", "post", "pre", "post"]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert events[1] == ("post", 2)  # the post hook sees the filled state'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert seen == ["SGD", "Adam"]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert saved_with_note["note"] == "saved by the anatomy page"'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert calls == ["save: pre", "save: post", "load: pre", "load: post"]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert "note" not in twin.state_dict()'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert optim.SGD.step.hooked is True'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
      'assert not hasattr(plain_sgd, "_step_count")'):
         ('exact', 'attributes'),
     ('docs/optimizers/anatomy.md',
+     'assert "step" not in plain_sgd.state[p]  # SGD counts nothing per tensor'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert counts == [1, 2, 3, 4]'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
      'assert plain_sgd._opt_called and plain_sgd.step._wrapped_by_lr_sched'):
         ('exact', 'attributes'),
+    ('docs/optimizers/anatomy.md',
+     'assert adam.state[p]["step"].item() == 3'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert holds == {False: True, True: False}'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert wrong.shape == net.weight.shape != net.bias.shape'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert twin_buffer is own_buffer'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/anatomy.md',
+     'assert len(state) == 2 and buffer.shape == net.weight.shape'):
+        ('exact', 'API structure (state, param_groups, hooks, counts, shapes), independent of the draw'),
+    ('docs/optimizers/conditioning.md',
+     'torch.testing.assert_close(x_final, x_predicted, rtol=1e-9, atol=1e-12)'):
+        ('exact', 'float64 linear recursion against its closed form: round-off ~1e-14 for the random rotation and start'),
+    ('docs/optimizers/conditioning.md',
+     'torch.testing.assert_close(path[2:], polyak, rtol=1e-12, atol=1e-12)'):
+        ('exact', 'float64 linear recursion against its closed form: round-off ~1e-14 for the random rotation and start'),
+    ('docs/optimizers/conditioning.md',
+     'assert math.isclose(gd, gd_rate, rel_tol=1e-9)'):
+        ('exact', 'deterministic quadratic, closed forms'),
     ('docs/optimizers/conditioning.md',
      'assert hb_rate * (1 - 1e-9) <= hb <= hb_rate * bracket'):
         ('exact', 'deterministic quadratic'),
@@ -606,6 +1089,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/optimizers/conditioning.md',
      'assert math.isclose(quadratic.optimal_heavy_ball(1.0, root_kappa**2)[1], 0.9)'):
         ('exact', 'closed form'),
+    ('docs/optimizers/conditioning.md',
+     'assert gd_steps == math.ceil(math.log(1e6) / math.log(1 / gd_rate))'):
+        ('exact', 'deterministic quadratic, closed forms'),
     ('docs/optimizers/conditioning.md',
      'assert hb_steps >= math.log(1e6) / math.log(11 / 9)  # (1 + ct) >= 1'):
         ('exact', 'closed form'),
@@ -622,11 +1108,44 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert (adam_paths[1e3] - adam_paths[1.0]).abs().max() < 1e-4'):
         ('counted', 'tests/test_optimizers_seeds.py::test_exercise_4_claims_hold_for_5000_starts'),
     ('docs/optimizers/exercises.md',
+     'assert spread(no_eps) < 1e-12'):
+        ('exact', "with eps = 1e-300 Adam is invariant to the gradient's scale: round-off"),
+    ('docs/optimizers/exercises.md',
      'assert blown_up > 1e6 and frozen < 0.01'):
         ('counted', 'tests/test_optimizers_seeds.py::test_exercise_4_claims_hold_for_5000_starts'),
     ('docs/optimizers/homework-3.md',
+     'assert len(optimizer.param_groups) == len(requested) == 3'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
+     'assert len(group["params"]) == 1 and group["params"][0] is params'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
+     'assert group["lr"] == lr and group["momentum"] == momentum'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
+     'assert group[key] == default, key'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
+     'assert all(set(group) == keys for group in optimizer.param_groups)'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
      'assert torch.allclose(moved, torch.full_like(moved, expected),'):
         ('derived', 'float32 round-off grows with |p|, below the 1e-6 atol for |p| < 8 (P(|randn| >= 8) = 1.2e-15): tests/test_statistics_init_opt.py::test_homework_3_tolerance_covers_float32_round_off'),
+    ('docs/optimizers/homework-3.md',
+     'assert len(placeholder.param_groups) == 4 and empty["params"] == []'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
+     'assert inherited == 1e-4 != sgd_default.defaults["weight_decay"]'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/homework-3.md',
+     'assert ratios == [1.0, 2.0, 3.0]'):
+        ('exact', 'param_groups structure, no statistics'),
+    ('docs/optimizers/momentum.md',
+     'assert gap("textbook", slice(0, 30)) == "below 1e-12"'):
+        ('exact', 'algebraically the same update: round-off, for every gradient sequence'),
+    ('docs/optimizers/momentum.md',
+     'assert gap("Sutskever", slice(0, 15)) == "below 1e-12"'):
+        ('exact', 'algebraically the same update: round-off, for every gradient sequence'),
     ('docs/optimizers/momentum.md',
      'assert float(gap("Sutskever", slice(15, 30))) > 0.1'):
         ('counted', 'tests/test_statistics_init_opt.py::test_momentum_sutskever_gap_exceeds_01_for_3000_gradient_sequences'),
@@ -640,6 +1159,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert ys[-1, fast_run] < ys[-1, momentum_run] and never'):
         ('exact', 'deterministic: y = 4x^2 from x0 = 2, no draw'),
     ('docs/optimizers/momentum.md',
+     'assert math.isclose(rho_momentum, math.sqrt(0.63), rel_tol=1e-12)'):
+        ('exact', 'deterministic closed forms, no draw'),
+    ('docs/optimizers/momentum.md',
      'assert rho_momentum > rho_fast'):
         ('exact', 'closed form (spectral radii)'),
     ('docs/optimizers/momentum.md',
@@ -651,6 +1173,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/optimizers/momentum.md',
      'assert math.isclose(early, late, rel_tol=0.02)'):
         ('exact', 'deterministic parabola run against its spectral radius, no draw'),
+    ('docs/optimizers/momentum.md',
+     'assert t == predicted'):
+        ('exact', 'deterministic closed forms, no draw'),
     ('docs/optimizers/nesterov.md',
      'assert gap > 0.1 * start.abs().max()  # not round-off: scales with the start'):
         ('counted', 'tests/test_statistics_init_opt.py::test_nesterov_gap_to_sutskever_exceeds_a_tenth_of_the_start (gap > 1e-2 failed 4 of 3000 starts)'),
@@ -660,6 +1185,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/optimizers/nesterov.md',
      'assert radius[True] <= radius[False] or h > 2 * (1 + beta) / (1 + 2 * beta)'):
         ('exact', 'closed form'),
+    ('docs/optimizers/nesterov.md',
+     'assert abs(nesterov[2] @ steep_axis) < 1e-12 and swing > 1e-3'):
+        ('exact', 'deterministic closed forms, no draw'),
     ('docs/optimizers/nesterov.md',
      'assert rate * (1 - 1e-9) <= fitted <= rate * bracket'):
         ('exact', 'deterministic quadratic'),
@@ -679,17 +1207,38 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert distance["decayed"].mean() < distance["baseline"].mean()'):
         ('counted', 'tests/test_optimizers_seeds.py'),
     ('docs/optimizers/sgd.md',
+     'assert default_lr == signature.parameters["lr"].default == 1e-3'):
+        ('exact', 'signatures, defaults, refusals, slopes at fixed points'),
+    ('docs/optimizers/sgd.md',
      'assert effect > 1e-3'):
         ('counted', 'tests/test_optimizers_seeds.py'),
+    ('docs/optimizers/sgd.md',
+     'assert_close(torch.stack(lookahead_points), nesterov_path,'):
+        ('exact', 'the same update written two ways on a fixed start: round-off'),
     ('docs/optimizers/sgd.md',
      'assert gap > 1e-2'):
         ('counted', 'tests/test_optimizers_seeds.py'),
     ('docs/optimizers/sgd.md',
+     'assert_close(paths[name], path, rtol=0, atol=0)'):
+        ('exact', 'the same update written two ways on a fixed start: round-off'),
+    ('docs/optimizers/sgd.md',
+     'assert refused == 2'):
+        ('exact', 'signatures, defaults, refusals, slopes at fixed points'),
+    ('docs/optimizers/sgd.md',
+     'return torch.allclose(*after, rtol=1e-12, atol=1e-14)'):
+        ('exact', 'fixed start and gradient'),
+    ('docs/optimizers/sgd.md',
+     'assert decoupled == ["Adafactor", "AdamW", "Muon"]'):
+        ('exact', 'signatures, defaults, refusals, slopes at fixed points'),
+    ('docs/optimizers/sgd.md',
      'assert {"SGD", "Adam", "RMSprop", "Adagrad"} <= set(l2)'):
         ('exact', 'names'),
-    ('docs/optimizers/adam-family.md',
-     'assert uncorrected[-1] < uncorrected[0] < peak  # it rises, then falls to 1'):
-        ('exact', 'closed-form bias factors, no draw'),
+    ('docs/optimizers/sgd.md',
+     'assert hand_slope == -0.1'):
+        ('exact', 'signatures, defaults, refusals, slopes at fixed points'),
+    ('docs/optimizers/sgd.md',
+     'assert torch_slope == (-0.1 if momentum == 0 else 0.0)'):
+        ('exact', 'signatures, defaults, refusals, slopes at fixed points'),
     ('docs/optimizers/stochastic.md',
      'assert abs(z) < 6'):
         ('margin', 'tests/test_optimizers_depth.py::test_noise_floor_check_never_fails_over_200_replicas'),
@@ -709,6 +1258,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert 2 * lr * 100 * lam_min > 1  # the O(1/t) condition, tau = 100'):
         ('exact', 'closed form'),
     ('docs/optimizers/stochastic.md',
+     'torch.testing.assert_close(averages[-1], hand_mean, rtol=0, atol=1e-8)'):
+        ('exact', "the same mean computed twice (ASGD's ax and the mean of the iterates): round-off"),
+    ('docs/optimizers/stochastic.md',
      'assert abs(z) < 6 and exact_average < floor / 4'):
         ('margin', 'tests/test_optimizers_depth.py::test_decay_and_averaging_checks_never_fail_over_200_replicas'),
     ('docs/optimizers/stochastic.md',
@@ -718,11 +1270,14 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert lagging[300] <= chains // 100  # at least 99 % are at the median'):
         ('derived', 'binomial tail bound on the page (math.comb); tests/test_optimizers_numbers.py::test_minibatch_rprop_check_holds_in_3000_replicas (counted)'),
     ('docs/optimizers/stochastic.md',
+     'assert abs(full.item() - y.mean()) < 1e-4'):
+        ('exact', 'full-batch Rprop on the fixed nine-to-one data from 0, no draw'),
+    ('docs/optimizers/stochastic.md',
      'assert math.comb(chains, k) * p_max**k <= 1e-3'):
         ('exact', 'arithmetic, no draw'),
     ('docs/optimizers/stochastic.md',
-     'assert abs(full.item() - y.mean()) < 1e-4'):
-        ('exact', 'full-batch Rprop on the fixed nine-to-one data from 0, no draw'),
+     'assert defaults["t0"] == 1e6 and defaults["lambd"] == 1e-4'):
+        ('exact', 'signatures, defaults, refusals, slopes at fixed points'),
     ('docs/optimizers/stochastic.md',
      'assert drift < 0 < drift_9_to_1'):
         ('exact', 'arithmetic, no draw'),
@@ -733,11 +1288,26 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert abs(runs["SGD"].mean() - 2.5) < 6 * runs["SGD"].std() / chains**0.5'):
         ('derived', 'Bernstein for the mean and a lower-tail bound for the sd of the linear SGD chains: tests/test_statistics_init_opt.py::test_stochastic_exercise_sgd_mean_z_bound_is_derived'),
     ('docs/optimizers/ten-optimizers.md',
+     'assert set(hand_state) == set(torch_state)'):
+        ('exact', 'state names'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert asgd_gap(False, False) < 1e-12 and asgd_gap(True, True) < 1e-12'):
+        ('exact', 'the same path twice (same implementation): round-off'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert 1e-10 < asgd_gap(True, False) < 1e-6'):
+        ('counted', 'tests/test_statistics_ten_optimizers.py::test_asgd_paths_part_for_every_seed'),
+    ('docs/optimizers/ten-optimizers.md',
      'assert axis_kappas.min() < 1.01'):
         ('exact', 'no draw: eigenvalues over a fixed grid of ratios; r = 1/25 is on the grid (kappa 1.005)'),
     ('docs/optimizers/ten-optimizers.md',
      'assert turned_kappas.min() >= 25 * (1 - 1e-9)'):
         ('exact', 'no draw: the bound kappa >= 25 is derived on the page; the grid only samples it'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert math.isclose(turned_kappas[300], 25)  # ratios[300] == 1'):
+        ('exact', 'closed form at the turned angle, no draw'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert_close(sgd_axis.sort().values, sgd_turned.sort().values,'):
+        ('exact', 'a rotation of the quadratic permutes the circle of starts: the same set of final losses, round-off'),
     ('docs/optimizers/ten-optimizers.md',
      'assert final[name, axis].median() < sgd_axis.median() / 1000'):
         ('exact', 'no draw: the page starts on a fixed, evenly spaced circle; for random starts tests/test_optimizers_rotation.py (counted, 3000 seeds of 200 starts)'),
@@ -751,23 +1321,47 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert (final[name, turned] < sgd_turned).double().mean() < 0.1'):
         ('exact', 'no draw: fixed circle of starts; random starts: tests/test_optimizers_rotation.py (counted)'),
     ('docs/optimizers/ten-optimizers.md',
+     'assert_close(adam_decay, adam_l2, rtol=1e-12, atol=1e-12)'):
+        ('exact', 'fixed tensors, one step: L2 against decay, round-off'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert_close(adamw_decay, decoupled, rtol=0, atol=0)'):
+        ('exact', 'fixed tensors, one step: L2 against decay, round-off'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert_close(sgd_decay, sgd_l2, rtol=1e-12, atol=1e-12)'):
+        ('exact', 'fixed tensors, one step: L2 against decay, round-off'),
+    ('docs/optimizers/ten-optimizers.md',
      'assert gap > 1e-2'):
         ('counted', 'tests/test_statistics_ten_optimizers.py::test_adamw_departs_from_l2_for_every_seed (3000 seeds of start, smallest gap 0.03)'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert_close(shrinks["Adam"], one_lr, rtol=1e-4, atol=0)'):
+        ('exact', 'fixed tensors, one step: L2 against decay, round-off'),
     ('docs/optimizers/ten-optimizers.md',
      'assert gap > 1e-4'):
         ('counted', 'tests/test_statistics_ten_optimizers.py::test_asgd_average_departs_from_the_weights_for_every_seed (3000 seeds, smallest gap 4e-3)'),
     ('docs/optimizers/ten-optimizers.md',
+     'assert moved == [True, True, True, False, False, False]'):
+        ('counted', "which rows receive a gradient is fixed by the batches, and a row's gradient 2x is non-zero with probability 1: tests/test_statistics_ten_optimizers.py::test_sparse_adam_and_adam_part_on_row_2_for_every_seed"),
+    ('docs/optimizers/ten-optimizers.md',
      'assert not torch.allclose(dense_final[2], sparse_final[2])'):
         ('counted', 'tests/test_statistics_ten_optimizers.py::test_sparse_adam_and_adam_part_on_row_2_for_every_seed (3000 seeds of the table)'),
     ('docs/optimizers/ten-optimizers.md',
+     'assert_close(sparse_final[2], first_step, rtol=0, atol=1e-3)'):
+        ('derived', "SparseAdam's eps before the bias correction moves the step by lr eps / sqrt(1 - beta2) / |g|: fails only if some |x| < 1.6e-5, 3.8e-5 of draws (the former 1e-6 failed 4 % of seeds); counted too: tests/test_statistics_ten_optimizers.py::test_sparse_adam_and_adam_part_on_row_2_for_every_seed"),
+    ('docs/optimizers/ten-optimizers.md',
      'assert distances[1] < 1e-4 and calls_so_far[1] > 20'):
         ('exact', 'no draw: LBFGS from the fixed start (-1.2, 1)'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert quad["SGD"][1] == 100 and quad["SGD"][0] > 2.5'):
+        ('exact', 'deterministic problems (snippets/optimizers/landscapes.py PROBLEMS: fixed starts)'),
     ('docs/optimizers/ten-optimizers.md',
      'assert sgd_gap.abs().max() < 1e-3'):
         ('exact', 'no draw: run_all starts at the fixed (-4, 1.5)'),
     ('docs/optimizers/ten-optimizers.md',
      'assert max(quad["Adagrad"][0], quad["RMSprop"][0]) < 1.1'):
         ('exact', 'no draw: run_all starts at the fixed (-4, 1.5)'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert quad["Adagrad"][1] == 0'):
+        ('exact', 'deterministic problems (snippets/optimizers/landscapes.py PROBLEMS: fixed starts)'),
     ('docs/optimizers/ten-optimizers.md',
      'assert min(quad["Adam"][1], quad["Adamax"][1]) > 0'):
         ('exact', 'no draw: run_all starts at the fixed (-4, 1.5)'),
@@ -781,6 +1375,18 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
      'assert 1e-3 < first_adadelta_step < 1e-2'):
         ('exact', 'no draw: fixed start; closed form sqrt(2 eps / (1 - rho)) = 4.5e-3 for |g_i| >> sqrt(eps)'),
     ('docs/optimizers/ten-optimizers.md',
+     'assert closest[0] == "LBFGS" and rosen["LBFGS"] < 1e-4'):
+        ('exact', 'deterministic problems (snippets/optimizers/landscapes.py PROBLEMS: fixed starts)'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert set(closest[1:3]) == {"Adam", "SparseAdam"}'):
+        ('exact', 'deterministic problems (snippets/optimizers/landscapes.py PROBLEMS: fixed starts)'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert_close(tiny_eps["SparseAdam"], tiny_eps["Adam"], rtol=0, atol=1e-12)'):
+        ('exact', 'deterministic problems: fixed starts, eps placement only'),
+    ('docs/optimizers/ten-optimizers.md',
+     'assert 0 < gap.max() < 1e-6'):
+        ('exact', 'deterministic problems: fixed starts, eps placement only'),
+    ('docs/optimizers/ten-optimizers.md',
      'assert torch.allclose(first_step, torch.ones(2, dtype=torch.float64))'):
         ('exact', 'no draw: the fixed start at 20 degrees; closed form lr sign(g) = 1 for both'),
     ('docs/optimizers/ten-optimizers.md',
@@ -789,6 +1395,9 @@ AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ('docs/optimizers/ten-optimizers.md',
      'assert 0.7 < ratio < 0.9'):
         ('exact', 'no draw: the fixed start at 20 degrees'),
+    ('docs/optimizers/ten-optimizers.md',
+     'same = torch.allclose(finals[0.0], finals[math.pi / 2], rtol=1e-6,'):
+        ('exact', 'a rotation by 90 degrees permutes the fixed circle of starts: round-off'),
     ('docs/optimizers/ten-optimizers.md',
      'assert same'):
         ('exact', 'no draw: a 90-degree turn permutes the fixed circle of starts and swaps the coordinates'),

@@ -280,6 +280,93 @@ def test_gram_forward_matches_drawn_weights():
     assert abs(real.std() / shortcut.std() - 1).item() < 0.1
 
 
+# --- initialization/kaiming.md ---------------------------------------------
+
+
+def test_kaiming_drift_is_real_at_the_pages_widths():
+    """kaiming.md, `measured < -3 * standard_error  # the drift is real`,
+    for each of the page's widths 16, 32, 64 with its 100 networks of 32
+    layers (relu_log_rms_paths, the page's own function), repeated 200
+    times: the mean log-rms change in standard errors keeps 3.5 sd below
+    -3 (the drift is 7.9 SE at width 64, 15.8 at width 16)."""
+    from snippets.initialization.drift import (
+        log_rms_step_moments,
+        relu_log_rms_paths,
+    )
+
+    networks, layers = 100, 32
+    torch.manual_seed(12)
+    for width in (16, 32, 64):
+        _, step_var = log_rms_step_moments(width)
+        z = []
+        for _ in range(4):  # 4 x 50 repetitions: bounded memory
+            last = relu_log_rms_paths(width, layers, 50 * networks)[:, -1]
+            for run in last.view(50, networks):
+                alive = run[run.isfinite()]
+                standard_error = math.sqrt(layers * step_var / len(alive))
+                z.append(alive.mean().item() / standard_error)
+        assert_rare_failure(f"kaiming.md: drift at width {width} in SE", z,
+                            high=-3)
+
+
+def test_kaiming_exercise_median_has_a_margin():
+    """kaiming.md's exercise, `median < 0.6`: the median over 200 networks
+    (width 32, 32 layers) of the rms ratio, exp(32 mu) = 0.29 in the mean;
+    200 repetitions keep log(median) 3.5 sd below log(0.6)."""
+    from snippets.initialization.drift import relu_log_rms_paths
+
+    torch.manual_seed(13)
+    log_medians = []
+    for _ in range(4):
+        last = relu_log_rms_paths(32, 32, 50 * 200)[:, -1]
+        log_medians += last.view(50, 200).median(dim=1).values.tolist()
+    assert_rare_failure("kaiming.md: exercise median", log_medians,
+                        high=math.log(0.6))
+
+
+# --- initialization/why-it-matters.md, xavier.md: vanished signals ----------
+
+
+def test_why_it_matters_relu_course_signal_vanishes_below_1e_10():
+    """why-it-matters.md, `course_last["relu, normal_(std=sqrt(1/n))"][1] <
+    1e-10`: the course loop's std after 100 ReLU layers with N(0, 1/n)
+    weights (width 256, batch 16, float32). ReLU halves the second moment
+    per layer, so the std ends near 2^-50 = 9e-16; over 200 networks
+    (drawn exactly in distribution by _gram_forward) log10 of the std keeps
+    3.5 sd below -10."""
+    generator = torch.Generator().manual_seed(14)
+    x = torch.randn(MARGIN_SEEDS, 16, 256, generator=generator)
+    last = _gram_forward(x, math.sqrt(1 / 256), 100, torch.relu,
+                         generator)[-1]
+    assert_rare_failure("why-it-matters.md: relu course std at layer 100",
+                        last.flatten(1).std(1).log10(), high=-10)
+
+
+def test_xavier_default_init_tanh_signal_vanishes_below_1e_15():
+    """xavier.md, `default_tanh["output_std"][-1] < 1e-15`: nn.Linear's
+    default init U(-1/sqrt(n), 1/sqrt(n)) (variance 1/(3n)) with tanh,
+    width 256, 100 layers, batch 16, float32; the page pools the variances
+    of 4 networks, and a pool's std is at most its largest network's, so
+    the check fails only if one of the 4 does: P <= 4 p. Over 200 networks
+    (real uniform weights) log10 of the std keeps 4 sd below -15, so
+    4 p <= 4 * 3.2e-5. (The variance, ~1e-48, is below float32's range:
+    it is taken in float64, as the page's numpy average is.)"""
+    from snippets.initialization.deep_net import single_threaded
+
+    generator = torch.Generator().manual_seed(15)
+    bound = 1 / math.sqrt(256)
+    log_stds = []
+    with single_threaded():
+        for _ in range(4):  # 4 x 50 networks: bounded memory
+            h = torch.randn(50, 16, 256, generator=generator)
+            for _ in range(100):
+                w = torch.rand(50, 256, 256, generator=generator)
+                h = torch.tanh(h @ (2 * bound * w - bound).transpose(1, 2))
+            log_stds += h.double().flatten(1).std(1).log10().tolist()
+    assert_rare_failure("xavier.md: default-init tanh std at layer 100",
+                        log_stds, high=-15, sds=4.0)
+
+
 # --- initialization/saturating.md -------------------------------------------
 
 
