@@ -182,12 +182,14 @@ def _page_keys() -> list[tuple[str, str]]:
 def _sweep() -> dict:
     """The page's statistics for MARGIN_SEEDS draws, CHUNK at a time:
     "factors", per float64 network, the page's (predicted, measured)
-    backward factors; "grad_std", for the tanh N(0, 1) networks in float64
+    backward factors; "end_to_end", per float64 network, the gradient std
+    into layer 1 over that into layer 100; "grad_std", for the tanh N(0, 1) networks in float64
     and float32, the gradient std into every layer; "first", their
     gradient stds into layer 1 and of layer 1's weight, each computed the
     page's way (the std of one network's whole tensor, in its dtype)."""
     page = _page()
     factors = {key: [] for key in _page_keys()}
+    end_to_end = {key: [] for key in _page_keys()}
     grad_std = {("tanh", "large"): [], "float32": []}
     first = {"float64 input": [], "float64 weight": [],
              "float32 input": [], "float32 weight": []}
@@ -197,6 +199,8 @@ def _sweep() -> dict:
         for key in _page_keys():
             act_name, size = key
             trace = traces[key]
+            end_to_end[key].append(
+                trace.input_grad_std[:, 0] / trace.input_grad_std[:, -1])
             for seed in range(CHUNK):
                 one = SimpleNamespace(
                     pre_activation_std=trace.pre_activation_std[seed].tolist(),
@@ -216,6 +220,8 @@ def _sweep() -> dict:
         "factors": {key: torch.tensor(value, dtype=torch.float64)
                     for key, value in factors.items()},
         "grad_std": {key: torch.cat(value) for key, value in grad_std.items()},
+        "end_to_end": {key: torch.cat(value)
+                       for key, value in end_to_end.items()},
         "first": {key: torch.tensor(value, dtype=torch.float64)
                   for key, value in first.items()},
     }
@@ -314,6 +320,20 @@ def test_backward_factor_band_and_direction_hold_for_each_network():
             f"saturating.md: {act_name} {size}, log(measured)",
             measured.log(), **direction))
     for summary in summaries:
+        print(f"{summary['name']}: mean {summary['mean']:.4g}, "
+              f"sd {summary['sd']:.3g}, margin {summary['z']:.1f} sd")
+
+
+def test_end_to_end_gradient_ratio_has_a_margin_for_each_network():
+    """saturating.md, `assert ratio < 1e-50 if size == "small" else ratio >
+    1e6`, ratio = input_grad_std[0] / input_grad_std[99], for each of the
+    four float64 networks over the same 200 draws: log10(ratio) keeps 3.5
+    sd below -50 (small weights) or above 6 (large) (margin)."""
+    for (act_name, size), ratio in _sweep()["end_to_end"].items():
+        bound = {"high": -50.0} if size == "small" else {"low": 6.0}
+        summary = assert_rare_failure(
+            f"saturating.md: {act_name} {size}, log10 of the gradient ratio",
+            ratio.log10(), **bound)
         print(f"{summary['name']}: mean {summary['mean']:.4g}, "
               f"sd {summary['sd']:.3g}, margin {summary['z']:.1f} sd")
 
