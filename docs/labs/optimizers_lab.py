@@ -348,22 +348,26 @@ for name, losses in network_race.items():
 # the dotted line is chance, ln 2.*
 
 # %% [markdown]
-# Read the table by columns and the winner depends on the column: at a shared learning rate of
-# 0.01 Adam leaves SGD far behind, at 1 the ranking flips, and Adam does no better than chance.
-# Read it by rows: each optimizer has its own best learning rate, and plain SGD's is the
-# largest, because RMSprop and Adam divide each step by the gradient's own running size, so
-# their learning rate is roughly a step length in parameter units, while SGD's multiplies the
-# raw gradient. Compare optimizers only at their own best settings (SGD's best is at the edge of
-# this grid: extending it is a good experiment), and tune again when you switch.
+# Read the table by columns and you might crown Adam: at a shared learning rate of 0.01 its loss
+# is less than a fifth of SGD's, and SGD has barely left the chance loss. Yet at 1 Adam ends more
+# than five times worse than it did at 0.01. Read it by rows: each optimizer has its own best
+# learning rate, plain SGD's at least 0.1 and Adam's at most 0.1, because Adam (like RMSprop)
+# divides each step by the gradient's own running size, so its learning rate is roughly a step
+# length in parameter units, while SGD's multiplies the raw gradient. Which grid point wins a row
+# moves with the seed (the data's and the initial weights'), so the checks below claim only what
+# holds for almost every seed. Compare optimizers only at their own best settings (SGD's best is
+# often at the edge of this grid: extending it is a good experiment), and tune again when you
+# switch.
 
 # %%
 network_best_lr = {name: min(losses, key=losses.get) for name, losses in network_race.items()}
 print("best learning rates:", network_best_lr)
-assert network_best_lr["SGD"] == max(network_best_lr.values())
-assert network_best_lr["SGD"] >= 10 * max(network_best_lr["RMSprop"], network_best_lr["Adam"])
-assert network_race["SGD"][1e-2] > 10 * network_race["Adam"][1e-2]
-assert network_race["SGD"][1.0] < network_race["Adam"][1.0]
-assert math.isclose(network_race["Adam"][1.0], math.log(2), rel_tol=1e-3)
+# Each check compares losses with room to spare: over 200 seeds of the data and the initial
+# weights, its margin is at least 3.5 standard deviations (tests/test_statistics_lab_optimizers.py).
+assert network_best_lr["Adam"] <= 0.1 <= network_best_lr["SGD"]
+assert network_race["SGD"][1e-2] > 5 * network_race["Adam"][1e-2]
+assert network_race["SGD"][1e-2] > 0.95 * math.log(2)
+assert network_race["Adam"][1.0] > 5 * network_race["Adam"][1e-2]
 
 # %% [markdown]
 # **What you saw.** The learning rate is bounded by the steepest direction, and a badly
