@@ -22,6 +22,7 @@ section 4 (fixed logits), and Solution 1 (fixed inputs).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
@@ -39,25 +40,36 @@ BLOB_LABELS = torch.arange(3).repeat_interleave(100)
 TRUTH = torch.tensor([2.0, 1.0])
 
 
+@contextlib.contextmanager
+def one_thread():
+    """As the lab runs (`torch.set_num_threads(1)`), restoring the caller's
+    thread count after."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 # --- the lab itself, run once -----------------------------------------------
 
 
 @functools.cache
 def lab() -> dict:
     """The lab's globals after running it as a script (figures to Agg; the
-    matplotlib style and torch's thread count it sets are restored)."""
-    threads = torch.get_num_threads()
+    matplotlib style, torch's thread count and global random state it sets
+    are restored)."""
     backend = matplotlib.get_backend()
     matplotlib.use("Agg")
     namespace = {"__name__": "losses_lab"}
     try:
-        with matplotlib.rc_context():
+        with one_thread(), torch.random.fork_rng(), matplotlib.rc_context():
             exec(compile(LAB.read_text(encoding="utf-8"), str(LAB), "exec"),
                  namespace)
         import matplotlib.pyplot as plt
         plt.close("all")
     finally:
-        torch.set_num_threads(threads)
         matplotlib.use(backend)
     return namespace
 
@@ -132,7 +144,11 @@ def irls(x, y, iterations=100):
 @functools.cache
 def lines() -> dict:
     """Every fit of section 2 and of Solutions 2 and 3, for SEEDS seeds."""
-    torch.set_num_threads(1)
+    with one_thread():
+        return _lines()
+
+
+def _lines() -> dict:
     x, clean_y, y = map(torch.stack, zip(*(line_data(seed) for seed in range(SEEDS))))
     fits = {name: batched_fit(loss, x, y) for name, loss in LOSSES.items()}
     design = torch.stack([x, torch.ones_like(x)], dim=-1).double()
@@ -188,7 +204,11 @@ def batched_training(points: torch.Tensor, loss_name: str, record: tuple[int, ..
 
 @functools.cache
 def blobs() -> dict:
-    torch.set_num_threads(1)
+    with one_thread():
+        return _blobs()
+
+
+def _blobs() -> dict:
     points = torch.stack([blob_points(seed) for seed in range(SEEDS)])
     start = (points @ (-5 * CENTERS).T).softmax(dim=-1)
     return {
