@@ -448,10 +448,14 @@ def _course_overflow_run(generator: torch.Generator, linear=None):
     appeared (by the page's 100 layers at the latest). `linear(h, weight)`
     replaces nn.Linear's product (another summation order). Returns the
     layer outputs and the three 1-based layers."""
+    from snippets.initialization.deep_net import single_threaded
+
     linear = linear or nn.functional.linear  # what nn.Linear calls
     h = torch.randn(16, 256, generator=generator)
     outputs, first_nan_std, first_inf, first_nan = [], None, None, None
-    with torch.no_grad():
+    # one thread: these small products gain nothing from a second, and
+    # they come out the same with one or two (the suite builds both ways)
+    with torch.no_grad(), single_threaded():
         for layer in range(1, 101):
             h = linear(h, torch.randn(256, 256, generator=generator))
             outputs.append(h)
