@@ -101,7 +101,8 @@ def preactivation_stds(init, depth=DEPTH, width=WIDTH, batch=256, activation=tor
     with torch.no_grad():
         for _ in range(depth):
             z = x @ init(torch.empty(width, width)).T
-            stds.append(z.std().item())
+            # float64: float32's std of values near 1e35 can be nan before the values overflow
+            stds.append(z.double().std().item())
             x = activation(z)
     return torch.tensor(stds, dtype=torch.float64)
 
@@ -121,10 +122,10 @@ for name, stds in measured.items():
 
 # %% [markdown]
 # `normal_(0, 1)` overflows float32 to `inf` (and then `nan`) within forty layers, the default and
-# Xavier shrink the signal by orders of magnitude, and only Kaiming keeps it near one. Wherever
-# the measurement is finite it stays within a factor of three of the prediction (the prediction
-# is an average over all possible weights; your one draw of fifty layers wanders around it). The
-# cell below draws both and checks these claims.
+# Xavier shrink the signal by orders of magnitude, and only Kaiming keeps it within a factor of
+# ten of one. Wherever the measurement is finite it stays within a factor of ten of the
+# prediction (the prediction is an average over all possible weights; your one draw of fifty
+# layers wanders around it). The cell below draws both and checks these claims.
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -141,11 +142,11 @@ for name in INITS:
     ratio = (measured[name][finite] / predicted[name][finite]).log10().abs()
     # The prediction is an average over random weights; one draw of fifty layers wanders around
     # it by a small factor, while the predictions themselves span up to forty orders of magnitude.
-    assert finite.sum() >= 30 and ratio.max() < math.log10(3), name
+    assert finite.sum() >= 30 and ratio.max() < 1, name  # within a factor of ten
 assert not torch.isfinite(measured["normal_(0, 1)"][39])  # by layer 40
 for shrinking in ("PyTorch default", "xavier_normal_"):
     assert measured[shrinking][-1] < 1e-3 * measured[shrinking][0], shrinking  # orders of magnitude
-assert 0.5 < measured["kaiming_normal_"][-1] < 2
+assert 0.1 < measured["kaiming_normal_"][-1] < 10
 
 # %% [markdown]
 # *Figure 1. Spread of the pre-activations through fifty layers under four initializations:
@@ -214,22 +215,25 @@ for name, norms in gradient_norms.items():
 # initialization.*
 
 # %% [markdown]
-# Under Kaiming every layer receives a gradient of useful size, the first within a small factor
-# of the last. Under the default, the layers next to the input get gradients thousands of times
-# smaller than the last layer: they will barely move. Xavier spreads its gradient evenly over the
-# layers, but every layer's is more than ten times smaller than under Kaiming: the forward signal
-# loses half its variance per layer on the way in, the gradient half per layer on the way back.
+# Under Kaiming every layer receives a gradient of useful size. Under the default, the layer next
+# to the input gets a gradient more than a hundred times smaller than under Kaiming: it will
+# barely move. Xavier spreads its gradient evenly over the layers (within a factor of ten), but
+# every layer's is more than ten times smaller than the same layer's under Kaiming: the forward
+# signal loses half its variance per layer on the way in, the gradient half per layer on the way
+# back.
 # Under `normal_(0, 0.01)` the signal dies on the way in *and* on the way back, so every gradient
 # is negligible.
 
 # %%
-for name, norms in gradient_norms.items():
-    print(f"{name:18s} last layer / first layer = {norms[-1] / norms[0]:9.3g}")
 kaiming, default = gradient_norms["kaiming_normal_"], gradient_norms["PyTorch default"]
 xavier = gradient_norms["xavier_normal_"]
-assert kaiming[-1] / kaiming[0] < 10 and default[-1] / default[0] > 1e3
-assert max(xavier) < 2 * min(xavier) and max(xavier) < min(kaiming) / 10
-assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-10 and min(kaiming) > 1e-2
+for name, norms in gradient_norms.items():
+    to_kaiming = [norm / k for norm, k in zip(norms, kaiming)]
+    print(f"{name:18s} / Kaiming's, layer by layer: first {to_kaiming[0]:9.3g}   largest {max(to_kaiming):9.3g}")
+assert min(kaiming) > 1e-3 and default[0] < kaiming[0] / 100
+assert max(xavier) < 10 * min(xavier)
+assert all(x < k / 10 for x, k in zip(xavier, kaiming))  # layer by layer
+assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-10
 
 # %% [markdown]
 # ## 4. Train from each start
@@ -377,7 +381,7 @@ for slope in (0.01, 0.2, 0.5):
     stds = preactivation_stds(leaky, activation=lambda z, slope=slope: nn.functional.leaky_relu(z, slope))
     print(f"a = {slope:4.2f}   2/(1+a²) = {by_hand:.4f}   gain² = {gain_squared:.4f}   std(z) at layer 50 = {stds[-1]:.3f}")
     assert math.isclose(by_hand, gain_squared, rel_tol=1e-12)
-    assert 0.5 < stds[-1] < 2
+    assert 0.1 < stds[-1] < 10
 
 # %% [markdown]
 # ### Solution 3: Adam
