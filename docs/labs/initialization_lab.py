@@ -415,8 +415,9 @@ for name, (loss, accuracy) in adam_runs.items():
 # Adam does not make it irrelevant, though. Its step is $\mathrm{lr}\cdot\hat m/(\sqrt{\hat v} + \varepsilon)$
 # with $\varepsilon = 10^{-8}$ by default, so a gradient $g$ far below $\varepsilon$ still gets a
 # step of only about $\mathrm{lr}\cdot g/\varepsilon$. From `normal_(0, 0.01)` every weight
-# gradient is far below $\varepsilon$ (section 3), and Adam stays at chance; with
-# $\varepsilon = 10^{-30}$ the same run starts to learn.
+# gradient is far below $\varepsilon$ (section 3), and Adam stays at chance. With
+# $\varepsilon = 10^{-30}$ that brake is gone; whether 400 steps then escape chance depends on
+# the draw (rerun the run with other seeds and compare), so no checkpoint claims it.
 
 # %%
 sgd_default = runs["PyTorch default"][0][-1]
@@ -425,4 +426,3 @@ assert adam_loss < sgd_default / 10 and adam_accuracy > 0.95 and runs["kaiming_n
 # A norm bounds every entry: each weight gradient is at least a hundred times smaller than eps.
 assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-8 / 100
 assert abs(adam_runs["normal_(0, 0.01)"][0] - chance) < 1e-3
-assert adam_runs["normal_(0, 0.01), eps=1e-30"][0] < chance - 0.05
