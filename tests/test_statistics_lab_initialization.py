@@ -2,27 +2,32 @@
 by bad luck (issue 12, section 2; the rule and the methods: tests/seeds.py).
 
 "A seed" is the lab's whole random stream moved: every `manual_seed(0)` in
-the lab (the global one, the one in `preactivation_stds`, `deep_mlp`,
+the lab's functions (`preactivation_stds`, `deep_mlp`,
 `tanh_gradient_norms` and the spirals' Generator) becomes
 `manual_seed(seed)`. The lab's own functions and constants are run from its
 source with that one substitution (`_lab`), so the sweeps follow the lab if
-it changes. Where a sweep would be too slow as the lab writes it, a replica
-computes the same thing, and a test checks it against the lab's own
-functions for the lab's seed 0 and one more:
+it changes. Section 1 draws from the global stream, but its check is
+derived, not swept. Where a sweep would be too slow as the lab writes it, a
+replica computes the same thing, and a test checks it against the lab's own
+functions (seeds 0 and 1 for the ReLU stacks, seed 0 for the others):
 
+- every Gaussian init (normal_, xavier_normal_, kaiming_normal_, with any
+  gain or slope) draws std * N(0, 1) from the same stream (`_normal_std`
+  checks it), so one set of standard normals per seed (`_stream`) serves
+  all of them; the default draws differently (nn.Linear draws a weight and
+  a bias) and runs through the lab's own `preactivation_stds`.
 - the ReLU stacks of section 2: one run with Kaiming's weights gives
-  `normal_(0, 1)` and `xavier_normal_` too. Their weights are the same
-  standard normals times another std (`normal_(w, 0, std)` draws
-  std * N(0, 1) from the same stream) and ReLU is positively homogeneous
-  without biases, so layer l's pre-activations scale by (std / std_k)^l;
-  the float64 std makes the scaling exact up to float32 round-off.
+  `normal_(0, 1)` and `xavier_normal_` too. ReLU is positively homogeneous
+  and there are no biases, so layer l's pre-activations scale by
+  (std / std_k)^l; the float64 std makes the scaling exact up to float32
+  round-off.
 - the tanh stacks of Solution 1: one forward pass gives the stds and the
   activations a hand-written backward pass (tanh' = 1 - tanh^2, as autograd
   computes it) needs for the first and last layers' weight gradients.
 
-The training checks of section 4 and Solution 3 (400 SGD or Adam steps of
-the ten-layer MLP, seven runs per seed) are not here: 200 seeds of them
-cost about an hour of one core.
+Not here: the training checks of section 4 and Solution 3 (400 SGD or Adam
+steps of the ten-layer MLP, seven runs per seed). 200 seeds of them cost
+about an hour of one core, and some of them do fail for a few seeds.
 """
 
 from __future__ import annotations
@@ -542,3 +547,63 @@ def test_leaky_relu_check_holds_over_200_seeds():
     for index, slope in enumerate(SLOPES):
         assert_rare_failure(f"leaky {slope}: ln std(z_50)", finals[:, index].log(),
                             low=math.log(0.1), high=math.log(10))
+
+
+# --- the training checks: measured by hand, not in the test run ---------------
+
+
+def _training_run(seed: int) -> dict:
+    """Section 4's four SGD runs and Solution 3's three Adam runs for one
+    seed, through the lab's own `train` and `train_with_adam`: (final loss,
+    training accuracy) for each."""
+    lab = _lab(seed)
+    lab["X"], lab["y"] = lab["two_spirals"]()
+    trained = lab["TRAINED_INITS"]
+    runs = {name: (losses[-1], accuracy)
+            for name, (losses, accuracy) in ((name, lab["train"](init))
+                                              for name, init in trained.items())}
+    runs["Adam, PyTorch default"] = lab["train_with_adam"](trained["PyTorch default"])
+    runs["Adam, normal_(0, 0.01)"] = lab["train_with_adam"](trained["normal_(0, 0.01)"])
+    return runs
+
+
+def _training_report(seeds) -> None:
+    """Print each training check's statistic over `seeds` (mean, sd, margin
+    in sd, failing seeds): `python -m tests.test_statistics_lab_initialization
+    FIRST LAST` (about 15 s of one core per seed)."""
+    from tests.seeds import margin
+
+    torch.set_num_threads(1)
+    seeds = list(seeds)
+    runs = [_training_run(seed) for seed in seeds]
+    chance = math.log(2)
+
+    def column(name, index):
+        return torch.tensor([run[name][index] for run in runs], dtype=torch.float64)
+
+    statistics = {  # name: (statistic, low, high), on ln scales where a ratio
+        **{f"|{name} - chance| < 1e-2 (ln)":
+           ((column(name, 0) - chance).abs().log(), None, math.log(1e-2))
+           for name in ("PyTorch default", "xavier_normal_", "normal_(0, 0.01)")},
+        "kaiming accuracy > 0.95": (column("kaiming_normal_", 1), 0.95, None),
+        "kaiming loss < xavier loss / 10 (ln ratio)":
+            ((column("kaiming_normal_", 0) / column("xavier_normal_", 0)).log(),
+             None, math.log(0.1)),
+        "Adam default loss < SGD default / 10 (ln ratio)":
+            ((column("Adam, PyTorch default", 0) / column("PyTorch default", 0)).log(),
+             None, math.log(0.1)),
+        "Adam default accuracy > 0.95": (column("Adam, PyTorch default", 1), 0.95, None),
+        "|Adam normal_(0, 0.01) - chance| < 1e-3 (ln)":
+            ((column("Adam, normal_(0, 0.01)", 0) - chance).abs().log(), None, math.log(1e-3)),
+    }
+    for name, (values, low, high) in statistics.items():
+        failing = [seed for seed, value in zip(seeds, values.tolist())
+                   if (low is not None and value <= low) or (high is not None and value >= high)]
+        print(f"{name}: mean {values.mean():.4g}, sd {values.std():.3g}, margin "
+              f"{margin(values, low, high):.2f} sd over {len(seeds)} seeds, failing {failing}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _training_report(range(int(sys.argv[1]), int(sys.argv[2]) + 1))
