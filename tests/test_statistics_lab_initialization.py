@@ -582,8 +582,8 @@ def _training_report(seeds) -> None:
         return torch.tensor([run[name][index] for run in runs], dtype=torch.float64)
 
     statistics = {  # name: (statistic, low, high), on ln scales where a ratio
-        **{f"|{name} - chance| < 1e-2 (ln)":
-           ((column(name, 0) - chance).abs().log(), None, math.log(1e-2))
+        **{f"|{name} - chance| < 0.05 (ln)":
+           ((column(name, 0) - chance).abs().log(), None, math.log(0.05))
            for name in ("PyTorch default", "xavier_normal_", "normal_(0, 0.01)")},
         "kaiming accuracy > 0.95": (column("kaiming_normal_", 1), 0.95, None),
         "kaiming loss < xavier loss / 10 (ln ratio)":

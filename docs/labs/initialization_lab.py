@@ -277,7 +277,7 @@ for name, (losses, accuracy) in runs.items():
 # %%
 chance = math.log(2)
 for stuck in ("PyTorch default", "xavier_normal_", "normal_(0, 0.01)"):
-    assert abs(runs[stuck][0][-1] - chance) < 1e-2, stuck
+    assert abs(runs[stuck][0][-1] - chance) < 0.05, stuck  # Kaiming's ends far below
 assert runs["kaiming_normal_"][1] > 0.95
 assert runs["kaiming_normal_"][0][-1] < runs["xavier_normal_"][0][-1] / 10
 
