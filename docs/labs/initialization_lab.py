@@ -101,7 +101,8 @@ def preactivation_stds(init, depth=DEPTH, width=WIDTH, batch=256, activation=tor
     with torch.no_grad():
         for _ in range(depth):
             z = x @ init(torch.empty(width, width)).T
-            stds.append(z.std().item())
+            # float64: float32's std of values near 1e35 can be nan before the values overflow
+            stds.append(z.double().std().item())
             x = activation(z)
     return torch.tensor(stds, dtype=torch.float64)
 
@@ -121,10 +122,10 @@ for name, stds in measured.items():
 
 # %% [markdown]
 # `normal_(0, 1)` overflows float32 to `inf` (and then `nan`) within forty layers, the default and
-# Xavier shrink the signal by orders of magnitude, and only Kaiming keeps it near one. Wherever
-# the measurement is finite it stays within a factor of three of the prediction (the prediction
-# is an average over all possible weights; your one draw of fifty layers wanders around it). The
-# cell below draws both and checks these claims.
+# Xavier shrink the signal by orders of magnitude, and only Kaiming keeps it within a factor of
+# ten of one. Wherever the measurement is finite it stays within a factor of ten of the
+# prediction (the prediction is an average over all possible weights; your one draw of fifty
+# layers wanders around it). The cell below draws both and checks these claims.
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -141,11 +142,11 @@ for name in INITS:
     ratio = (measured[name][finite] / predicted[name][finite]).log10().abs()
     # The prediction is an average over random weights; one draw of fifty layers wanders around
     # it by a small factor, while the predictions themselves span up to forty orders of magnitude.
-    assert finite.sum() >= 30 and ratio.max() < math.log10(3), name
+    assert finite.sum() >= 30 and ratio.max() < 1, name  # within a factor of ten
 assert not torch.isfinite(measured["normal_(0, 1)"][39])  # by layer 40
 for shrinking in ("PyTorch default", "xavier_normal_"):
     assert measured[shrinking][-1] < 1e-3 * measured[shrinking][0], shrinking  # orders of magnitude
-assert 0.5 < measured["kaiming_normal_"][-1] < 2
+assert 0.1 < measured["kaiming_normal_"][-1] < 10
 
 # %% [markdown]
 # *Figure 1. Spread of the pre-activations through fifty layers under four initializations:
@@ -214,22 +215,25 @@ for name, norms in gradient_norms.items():
 # initialization.*
 
 # %% [markdown]
-# Under Kaiming every layer receives a gradient of useful size, the first within a small factor
-# of the last. Under the default, the layers next to the input get gradients thousands of times
-# smaller than the last layer: they will barely move. Xavier spreads its gradient evenly over the
-# layers, but every layer's is more than ten times smaller than under Kaiming: the forward signal
-# loses half its variance per layer on the way in, the gradient half per layer on the way back.
+# Under Kaiming every layer receives a gradient of useful size. Under the default, the layer next
+# to the input gets a gradient more than a hundred times smaller than under Kaiming: it will
+# barely move. Xavier spreads its gradient evenly over the layers (within a factor of ten), but
+# every layer's is more than ten times smaller than the same layer's under Kaiming: the forward
+# signal loses half its variance per layer on the way in, the gradient half per layer on the way
+# back.
 # Under `normal_(0, 0.01)` the signal dies on the way in *and* on the way back, so every gradient
 # is negligible.
 
 # %%
-for name, norms in gradient_norms.items():
-    print(f"{name:18s} last layer / first layer = {norms[-1] / norms[0]:9.3g}")
 kaiming, default = gradient_norms["kaiming_normal_"], gradient_norms["PyTorch default"]
 xavier = gradient_norms["xavier_normal_"]
-assert kaiming[-1] / kaiming[0] < 10 and default[-1] / default[0] > 1e3
-assert max(xavier) < 2 * min(xavier) and max(xavier) < min(kaiming) / 10
-assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-10 and min(kaiming) > 1e-2
+for name, norms in gradient_norms.items():
+    to_kaiming = [norm / k for norm, k in zip(norms, kaiming)]
+    print(f"{name:18s} / Kaiming's, layer by layer: first {to_kaiming[0]:9.3g}   largest {max(to_kaiming):9.3g}")
+assert min(kaiming) > 1e-3 and default[0] < kaiming[0] / 100
+assert max(xavier) < 10 * min(xavier)
+assert all(x < k / 10 for x, k in zip(xavier, kaiming))  # layer by layer
+assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-10
 
 # %% [markdown]
 # ## 4. Train from each start
@@ -273,7 +277,7 @@ for name, (losses, accuracy) in runs.items():
 # %%
 chance = math.log(2)
 for stuck in ("PyTorch default", "xavier_normal_", "normal_(0, 0.01)"):
-    assert abs(runs[stuck][0][-1] - chance) < 1e-2, stuck
+    assert abs(runs[stuck][0][-1] - chance) < 0.05, stuck  # Kaiming's ends far below
 assert runs["kaiming_normal_"][1] > 0.95
 assert runs["kaiming_normal_"][0][-1] < runs["xavier_normal_"][0][-1] / 10
 
@@ -377,7 +381,7 @@ for slope in (0.01, 0.2, 0.5):
     stds = preactivation_stds(leaky, activation=lambda z, slope=slope: nn.functional.leaky_relu(z, slope))
     print(f"a = {slope:4.2f}   2/(1+a²) = {by_hand:.4f}   gain² = {gain_squared:.4f}   std(z) at layer 50 = {stds[-1]:.3f}")
     assert math.isclose(by_hand, gain_squared, rel_tol=1e-12)
-    assert 0.5 < stds[-1] < 2
+    assert 0.1 < stds[-1] < 10
 
 # %% [markdown]
 # ### Solution 3: Adam
@@ -411,8 +415,9 @@ for name, (loss, accuracy) in adam_runs.items():
 # Adam does not make it irrelevant, though. Its step is $\mathrm{lr}\cdot\hat m/(\sqrt{\hat v} + \varepsilon)$
 # with $\varepsilon = 10^{-8}$ by default, so a gradient $g$ far below $\varepsilon$ still gets a
 # step of only about $\mathrm{lr}\cdot g/\varepsilon$. From `normal_(0, 0.01)` every weight
-# gradient is far below $\varepsilon$ (section 3), and Adam stays at chance; with
-# $\varepsilon = 10^{-30}$ the same run starts to learn.
+# gradient is far below $\varepsilon$ (section 3), and Adam stays at chance. With
+# $\varepsilon = 10^{-30}$ that brake is gone; whether 400 steps then escape chance depends on
+# the draw (rerun the run with other seeds and compare), so no checkpoint claims it.
 
 # %%
 sgd_default = runs["PyTorch default"][0][-1]
@@ -421,4 +426,3 @@ assert adam_loss < sgd_default / 10 and adam_accuracy > 0.95 and runs["kaiming_n
 # A norm bounds every entry: each weight gradient is at least a hundred times smaller than eps.
 assert max(gradient_norms["normal_(0, 0.01)"]) < 1e-8 / 100
 assert abs(adam_runs["normal_(0, 0.01)"][0] - chance) < 1e-3
-assert adam_runs["normal_(0, 0.01), eps=1e-30"][0] < chance - 0.05
