@@ -22,7 +22,6 @@ section 4 (fixed logits), and Solution 1 (fixed inputs).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 
@@ -30,6 +29,7 @@ import matplotlib
 import torch
 from torch import nn
 
+from snippets.initialization.deep_net import single_threaded  # as the lab runs
 from tests.seeds import COUNTED_SEEDS, assert_counted, assert_rare_failure
 from tests.sitebuild import ROOT
 
@@ -38,18 +38,6 @@ SEEDS = COUNTED_SEEDS
 CENTERS = torch.tensor([[0.0, 2.0], [-1.7, -1.0], [1.7, -1.0]])
 BLOB_LABELS = torch.arange(3).repeat_interleave(100)
 TRUTH = torch.tensor([2.0, 1.0])
-
-
-@contextlib.contextmanager
-def one_thread():
-    """As the lab runs (`torch.set_num_threads(1)`), restoring the caller's
-    thread count after."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 # --- the lab itself, run once -----------------------------------------------
@@ -64,7 +52,7 @@ def lab() -> dict:
     matplotlib.use("Agg")
     namespace = {"__name__": "losses_lab"}
     try:
-        with one_thread(), torch.random.fork_rng(), matplotlib.rc_context():
+        with single_threaded(), torch.random.fork_rng(), matplotlib.rc_context():
             exec(compile(LAB.read_text(encoding="utf-8"), str(LAB), "exec"),
                  namespace)
         import matplotlib.pyplot as plt
@@ -144,7 +132,7 @@ def irls(x, y, iterations=100):
 @functools.cache
 def lines() -> dict:
     """Every fit of section 2 and of Solutions 2 and 3, for SEEDS seeds."""
-    with one_thread():
+    with single_threaded():
         return _lines()
 
 
@@ -204,7 +192,7 @@ def batched_training(points: torch.Tensor, loss_name: str, record: tuple[int, ..
 
 @functools.cache
 def blobs() -> dict:
-    with one_thread():
+    with single_threaded():
         return _blobs()
 
 
