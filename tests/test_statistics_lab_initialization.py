@@ -54,6 +54,7 @@ import pytest
 import torch
 from torch import nn
 
+from snippets.initialization.deep_net import single_threaded
 from tests.seeds import MARGIN_SEEDS, assert_rare_failure
 
 LAB = Path(__file__).resolve().parents[1] / "docs" / "labs" / "initialization_lab.py"
@@ -94,10 +95,8 @@ def _lab(seed: int) -> dict:
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Single-threaded, like the lab (and faster for these small matmuls)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with single_threaded():
+        yield
 
 
 def _sweep(function, seeds=SEEDS):
